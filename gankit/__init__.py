@@ -1,0 +1,27 @@
+"""gankit: the helper package of the gankit GAN course.
+
+Notebooks do ``import gankit as gk`` and use one module per idea:
+
+* ``gk.config``: quick/full mode (``GANKIT_MODE``) and ``seed_everything``.
+* ``gk.device``: where training runs (CPU/GPU) and the ``tf.distribute`` strategy.
+* ``gk.data``: MNIST as a ``tf.data`` pipeline in [-1, 1], online or offline.
+* ``gk.viz``: sample grids, training curves, GIFs.
+* ``gk.train``: the combined-model GAN trainer, its callbacks and checkpoints.
+"""
+
+import importlib
+
+from gankit import _env  # noqa: F401  (first: quiets TensorFlow's start-up logging)
+from gankit import config
+
+__all__ = ["config", "data", "device", "train", "viz"]
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    """Imports ``gk.data``, ``gk.device``, ... on first use."""
+    if name in __all__:
+        module = importlib.import_module(f"gankit.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'gankit' has no attribute {name!r}")

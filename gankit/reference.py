@@ -1,0 +1,96 @@
+"""Seed 002's models and training loop, written for Keras 3, as references for tests and benches.
+
+Notebook 01 writes the same code out cell by cell (so it can be read and copied); this module
+lets the tests and ``bench/train_loops.py`` build exactly those models and run the seed's loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gankit import _env  # noqa: F401
+
+import keras
+from keras import layers
+
+LATENT_DIM = 100
+IMAGE_SHAPE = (28, 28, 1)
+
+
+def seed002_generator(latent_dim: int = LATENT_DIM, image_shape: tuple[int, ...] = IMAGE_SHAPE) -> keras.Model:
+    """Seed 002's MLP generator: Dense 256-512-1024 (LeakyReLU 0.2, BatchNorm momentum 0.8), tanh.
+
+    Maps noise ``(batch, latent_dim)`` to images ``(batch, *image_shape)`` in [-1, 1].
+    """
+    z = keras.Input((latent_dim,), name="z")
+    x = z
+    for units in (256, 512, 1024):
+        x = layers.Dense(units)(x)
+        x = layers.LeakyReLU(negative_slope=0.2)(x)
+        x = layers.BatchNormalization(momentum=0.8)(x)
+    x = layers.Dense(int(np.prod(image_shape)), activation="tanh")(x)
+    return keras.Model(z, layers.Reshape(image_shape)(x), name="generator")
+
+
+def seed002_discriminator(image_shape: tuple[int, ...] = IMAGE_SHAPE) -> keras.Model:
+    """Seed 002's MLP discriminator: Dense 512-256 (LeakyReLU 0.2), sigmoid.
+
+    Maps images ``(batch, *image_shape)`` to ``(batch, 1)`` probabilities of being real.
+    """
+    image = keras.Input(image_shape, name="image")
+    x = layers.Flatten()(image)
+    for units in (512, 256):
+        x = layers.Dense(units)(x)
+        x = layers.LeakyReLU(negative_slope=0.2)(x)
+    return keras.Model(image, layers.Dense(1, activation="sigmoid")(x), name="discriminator")
+
+
+def seed002_models(latent_dim: int = LATENT_DIM, lr: float = 2e-4, d_lr: float | None = None):
+    """Builds and compiles seed 002's three models the seed's way, with one optimizer each.
+
+    Args:
+        latent_dim: noise size.
+        lr: Adam learning rate (beta_1 = 0.5) of the combined model (G).
+        d_lr: D's learning rate; defaults to ``lr``.
+
+    Returns:
+        ``(generator, discriminator, combined)``; ``discriminator.trainable`` is ``False``.
+    """
+    generator = seed002_generator(latent_dim)
+    discriminator = seed002_discriminator()
+    discriminator.compile(
+        loss="binary_crossentropy", optimizer=keras.optimizers.Adam(d_lr or lr, beta_1=0.5), metrics=["accuracy"]
+    )
+    discriminator.trainable = False
+    z = keras.Input((latent_dim,), name="z")
+    combined = keras.Model(z, discriminator(generator(z)), name="combined")
+    combined.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(lr, beta_1=0.5))
+    return generator, discriminator, combined
+
+
+def seed_literal_iteration(generator, discriminator, combined, x_train: np.ndarray, batch_size: int, fixed: bool = True):
+    """One iteration of seed 002's ``train`` loop, as written (half-batch D updates, ``predict``).
+
+    Args:
+        generator, discriminator, combined: from :func:`seed002_models`.
+        x_train: real images in [-1, 1], ``(N, 28, 28, 1)``.
+        batch_size: the seed's ``batch_size`` (D sees half of it real, half fake).
+        fixed: apply the Keras 3 fix (``discriminator.trainable = True`` around D's updates);
+            ``False`` runs the seed's code unchanged, under which D never learns on Keras 3.
+
+    Returns:
+        ``(d_loss, g_loss)`` as the seed computes them.
+    """
+    half = batch_size // 2
+    latent_dim = generator.inputs[0].shape[1]
+    imgs = x_train[np.random.randint(0, x_train.shape[0], half)]
+    gen_imgs = generator.predict(np.random.normal(0, 1, (half, latent_dim)), verbose=0)
+    if fixed:
+        discriminator.trainable = True
+    d_loss_real = discriminator.train_on_batch(imgs, np.ones((half, 1)))
+    d_loss_fake = discriminator.train_on_batch(gen_imgs, np.zeros((half, 1)))
+    if fixed:
+        discriminator.trainable = False
+    d_loss = 0.5 * np.add(d_loss_real, d_loss_fake)
+    g_loss = combined.train_on_batch(np.random.normal(0, 1, (batch_size, latent_dim)), np.ones((batch_size, 1)))
+    return d_loss, g_loss

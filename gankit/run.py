@@ -1,0 +1,95 @@
+"""Execute a course notebook in place, so stored outputs always come from a real run.
+
+Usage::
+
+    python -m gankit.run notebooks/01_intro_gan.ipynb            # full mode (what is stored)
+    python -m gankit.run notebooks/01_intro_gan.ipynb --quick    # quick mode (a smoke run)
+
+The notebook runs top to bottom in a fresh kernel with ``GANKIT_MODE`` set, from the notebook's
+folder. Only a run that finishes without error replaces the file (written to a temporary file and
+renamed); a failing run leaves the original untouched and reports the failing cell. A quick run
+is written beside it as ``<name>.quick.ipynb`` unless ``--in-place`` is given, so a smoke run
+never replaces the stored full-mode outputs by accident.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in_place: bool | None = None) -> Path:
+    """Runs a notebook and writes the executed copy.
+
+    Args:
+        path: the ``.ipynb`` file.
+        mode: ``"full"`` or ``"quick"`` (sets ``GANKIT_MODE`` for the kernel).
+        timeout: seconds allowed per cell.
+        in_place: overwrite ``path``; defaults to ``True`` in full mode, ``False`` in quick mode.
+
+    Returns:
+        The path written.
+
+    Raises:
+        ValueError: if the path is not a notebook or the mode is unknown.
+        RuntimeError: if a cell fails (the message names it); nothing is overwritten.
+    """
+    import nbformat
+    from nbclient import NotebookClient
+    from nbclient.exceptions import CellExecutionError
+
+    path = Path(path)
+    if path.suffix != ".ipynb" or not path.exists():
+        raise ValueError(f"{path} is not an existing .ipynb file.")
+    if mode not in ("quick", "full"):
+        raise ValueError(f"mode must be 'quick' or 'full', got {mode!r}.")
+    in_place = (mode == "full") if in_place is None else in_place
+    target = path if in_place else path.with_suffix(".quick.ipynb")
+    notebook = nbformat.read(path, as_version=4)
+    old_mode = os.environ.get("GANKIT_MODE")
+    os.environ["GANKIT_MODE"] = mode
+    client = NotebookClient(
+        notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
+    )
+    start = time.monotonic()
+    try:
+        client.execute()
+    except CellExecutionError as error:
+        raise RuntimeError(f"{path} failed in {mode} mode; the file was left unchanged.\n{error}") from None
+    finally:
+        if old_mode is None:
+            os.environ.pop("GANKIT_MODE", None)
+        else:
+            os.environ["GANKIT_MODE"] = old_mode
+    with tempfile.NamedTemporaryFile("w", dir=target.parent, suffix=".tmp", delete=False, encoding="utf-8") as handle:
+        nbformat.write(notebook, handle)
+    os.replace(handle.name, target)
+    print(f"{path}: executed in {mode} mode in {time.monotonic() - start:.0f} s -> {target}")
+    return target
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Execute course notebooks so their stored outputs are real.")
+    parser.add_argument("notebooks", nargs="+")
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument("--full", action="store_true", help="full mode (default): overwrite in place")
+    group.add_argument("--quick", action="store_true", help="quick mode: write <name>.quick.ipynb")
+    parser.add_argument("--in-place", action="store_true", help="in quick mode, overwrite the notebook too")
+    parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
+    args = parser.parse_args(argv)
+    mode = "quick" if args.quick else "full"
+    for nb in args.notebooks:
+        try:
+            execute(nb, mode, args.timeout, in_place=True if args.in_place else None)
+        except (RuntimeError, ValueError) as error:
+            print(error, file=sys.stderr)
+            return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

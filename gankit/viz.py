@@ -1,0 +1,175 @@
+"""Pictures of a GAN at work: sample grids, training curves, and a GIF of fixed-z samples.
+
+All functions take images in the generator's range [-1, 1] (``tanh`` output), shaped
+``(n, height, width, channels)`` or ``(n, height, width)``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Mapping, Sequence
+
+import numpy as np
+
+import matplotlib.pyplot as plt
+
+
+def _to_unit(images: np.ndarray) -> np.ndarray:
+    """Checks ``images`` and maps [-1, 1] to [0, 1]; returns ``(n, h, w)`` or ``(n, h, w, 3)``."""
+    images = np.asarray(images, dtype="float32")
+    if images.ndim == 4 and images.shape[-1] == 1:
+        images = images[..., 0]
+    if images.ndim not in (3, 4) or (images.ndim == 4 and images.shape[-1] != 3):
+        raise ValueError(
+            f"images must be (n, h, w), (n, h, w, 1) or (n, h, w, 3); got shape {images.shape}."
+        )
+    if not np.all(np.isfinite(images)):
+        raise ValueError("images contain NaN or infinite values; check the generator's output.")
+    if images.min() < -1.001 or images.max() > 1.001:
+        raise ValueError(
+            f"images must be in [-1, 1] (the generator's tanh range); got [{images.min():.3g}, {images.max():.3g}]."
+        )
+    return np.clip((images + 1.0) / 2.0, 0.0, 1.0)
+
+
+def tile(images: np.ndarray, rows: int, cols: int, pad: int = 1) -> np.ndarray:
+    """Arranges ``rows * cols`` images in one array, row by row, with ``pad`` pixels between.
+
+    Args:
+        images: ``(n, h, w[, c])`` in [-1, 1], ``n >= rows * cols``.
+        rows, cols: grid size.
+        pad: gap between images, in pixels (drawn white).
+
+    Returns:
+        ``(rows*(h+pad)-pad, cols*(w+pad)-pad[, 3])`` in [0, 1].
+    """
+    unit = _to_unit(images)
+    if len(unit) < rows * cols:
+        raise ValueError(f"need {rows * cols} images for a {rows}x{cols} grid, got {len(unit)}.")
+    h, w = unit.shape[1:3]
+    shape = (rows * (h + pad) - pad, cols * (w + pad) - pad) + unit.shape[3:]
+    canvas = np.ones(shape, dtype="float32")
+    for i in range(rows * cols):
+        r, c = divmod(i, cols)
+        canvas[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = unit[i]
+    return canvas
+
+
+def show_grid(
+    images: np.ndarray,
+    rows: int = 5,
+    cols: int = 5,
+    title: str | None = None,
+    path: str | os.PathLike | None = None,
+    scale: float = 0.5,
+    ax=None,
+):
+    """Shows images as a grid (seed 002's 5x5 sample sheet) and optionally saves it as PNG.
+
+    Args:
+        images: ``(n, h, w[, c])`` in [-1, 1].
+        rows, cols: grid size.
+        title: figure title.
+        path: save the figure here too.
+        scale: inches per image.
+        ax: draw into this matplotlib axis instead of a new figure.
+
+    Returns:
+        The matplotlib figure.
+    """
+    canvas = tile(images, rows, cols)
+    if ax is None:
+        fig, ax = plt.subplots(figsize=(max(2.0, cols * scale), max(2.0, rows * scale)))
+    else:
+        fig = ax.figure
+    ax.imshow(canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
+    ax.axis("off")
+    if title:
+        ax.set_title(title)
+    if path is not None:
+        fig.savefig(path, bbox_inches="tight")
+    return fig
+
+
+def plot_history(history: Mapping[str, Sequence[float]], title: str | None = None):
+    """Plots a GAN's training curves from :meth:`gankit.train.CombinedGAN.logs`.
+
+    Three panels against the training step: the D and G losses; D's accuracy on real and on fake
+    images; mean D(x) and D(G(z)) (with the equilibrium value 1/2 marked).
+
+    Args:
+        history: ``{"step": ..., "d_loss": ..., "g_loss": ..., "d_acc_real": ..., ...}``.
+        title: figure title.
+
+    Returns:
+        The matplotlib figure.
+    """
+    missing = [k for k in ("step", "d_loss", "g_loss", "d_acc_real", "d_acc_fake", "d_real", "d_fake") if k not in history]
+    if missing:
+        raise ValueError(f"history lacks {missing}; pass gan.logs() from gankit.train.CombinedGAN.")
+    step = np.asarray(history["step"])
+    fig, axes = plt.subplots(1, 3, figsize=(13, 3.2))
+    axes[0].plot(step, history["d_loss"], label="D loss")
+    axes[0].plot(step, history["g_loss"], label="G loss")
+    axes[0].axhline(np.log(2), color="gray", ls=":", lw=1, label="log 2 (D at 1/2)")
+    axes[0].set_title("losses")
+    axes[1].plot(step, history["d_acc_real"], label="D accuracy on real")
+    axes[1].plot(step, history["d_acc_fake"], label="D accuracy on fake")
+    axes[1].set_ylim(-0.02, 1.02)
+    axes[1].set_title("discriminator accuracy")
+    axes[2].plot(step, history["d_real"], label="mean D(x)")
+    axes[2].plot(step, history["d_fake"], label="mean D(G(z))")
+    axes[2].axhline(0.5, color="gray", ls=":", lw=1, label="1/2 (equilibrium)")
+    axes[2].set_ylim(-0.02, 1.02)
+    axes[2].set_title("discriminator outputs")
+    for ax in axes:
+        ax.set_xlabel("step")
+        ax.legend(fontsize=8)
+        ax.grid(alpha=0.3)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def save_gif(
+    frames: Sequence[np.ndarray],
+    path: str | os.PathLike,
+    rows: int = 5,
+    cols: int = 5,
+    duration: float = 0.15,
+    upscale: int = 3,
+) -> Path:
+    """Writes a GIF with one grid per frame, e.g. fixed-z samples over training.
+
+    Args:
+        frames: each ``(n, h, w[, c])`` in [-1, 1].
+        path: the GIF's path (parent folders are created).
+        rows, cols: grid size per frame.
+        duration: seconds per frame.
+        upscale: integer pixel upscaling so small digits stay visible.
+
+    Returns:
+        The path written.
+    """
+    import imageio.v2 as imageio
+
+    if not frames:
+        raise ValueError("no frames to write: train with gk.train.FixedNoiseSnapshots first.")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pictures = []
+    for frame in frames:
+        canvas = tile(frame, rows, cols)
+        canvas = np.kron(canvas, np.ones((upscale, upscale) + (1,) * (canvas.ndim - 2)))
+        pictures.append((canvas * 255).round().astype("uint8"))
+    imageio.mimsave(path, pictures, duration=duration, loop=0)
+    return path
+
+
+def show_gif(path: str | os.PathLike):
+    """Displays a GIF inline in a notebook (as an embedded image, so it survives on GitHub)."""
+    from IPython.display import Image
+
+    return Image(filename=str(path))

@@ -1,0 +1,291 @@
+"""Tests of gankit.train: the combined-model trainer's invariants, resume, errors, distribution."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+
+import numpy as np
+import pytest
+
+import gankit as gk
+from gankit import reference
+from gankit.train import CombinedGAN, check_step_invariants, step_invariants
+
+import keras
+import tensorflow as tf
+from keras import layers
+
+LATENT = 8
+
+
+def small_models(bn_in_g: bool = True, bn_in_d: bool = False, lr: float = 1e-3):
+    """A small G and D on 8x8 images (fast), compiled the seed's way; BatchNorm where asked."""
+    z = keras.Input((LATENT,))
+    x = layers.Dense(32)(z)
+    x = layers.LeakyReLU(negative_slope=0.2)(x)
+    if bn_in_g:
+        x = layers.BatchNormalization(momentum=0.8)(x)
+    x = layers.Dense(64, activation="tanh")(x)
+    generator = keras.Model(z, layers.Reshape((8, 8, 1))(x), name="g")
+    image = keras.Input((8, 8, 1))
+    y = layers.Flatten()(image)
+    y = layers.Dense(32)(y)
+    if bn_in_d:
+        y = layers.BatchNormalization()(y)
+    y = layers.LeakyReLU(negative_slope=0.2)(y)
+    discriminator = keras.Model(image, layers.Dense(1, activation="sigmoid")(y), name="d")
+    discriminator.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(lr, beta_1=0.5))
+    discriminator.trainable = False
+    zc = keras.Input((LATENT,))
+    combined = keras.Model(zc, discriminator(generator(zc)))
+    combined.compile(loss="binary_crossentropy", optimizer=keras.optimizers.Adam(lr, beta_1=0.5))
+    return generator, discriminator, combined
+
+
+def real_images(n: int = 256, seed: int = 0) -> np.ndarray:
+    """Structured 'real' 8x8 images in [-1, 1]: bright bars at random rows."""
+    rng = np.random.default_rng(seed)
+    x = -np.ones((n, 8, 8, 1), "float32")
+    rows = rng.integers(0, 8, n)
+    x[np.arange(n), rows, :, 0] = 1.0
+    return x
+
+
+def dataset(x: np.ndarray, batch: int = 32, seed: int = 0) -> tf.data.Dataset:
+    return tf.data.Dataset.from_tensor_slices(x).shuffle(len(x), seed=seed).repeat().batch(batch, drop_remainder=True)
+
+
+@pytest.mark.parametrize("bn_in_g,bn_in_d", [(True, False), (False, True), (True, True)])
+def test_step_invariants_hold_with_batchnorm_anywhere(bn_in_g, bn_in_d):
+    g, d, c = small_models(bn_in_g, bn_in_d)
+    gan = CombinedGAN(g, d, c)
+    gan.compile()
+    real = tf.constant(real_images(32))
+    changes = step_invariants(g, d, lambda: gan.d_step(real), lambda: gan.g_step(32))
+    check_step_invariants(changes)  # raises if broken
+    assert changes["d_change_in_d_step"] > 0 and changes["g_change_in_g_step"] > 0
+    assert changes["d_change_in_g_step"] == 0.0
+
+
+def test_step_invariants_hold_inside_compiled_fit_steps():
+    """The same invariants for the traced step that fit() runs (steps_per_execution > 1)."""
+    g, d, c = small_models(bn_in_g=True, bn_in_d=True)
+    gan = CombinedGAN(g, d, c)
+    gan.compile(steps_per_execution=5)
+    ds = dataset(real_images())
+    d0 = [w.numpy().copy() for w in d.weights]
+    g0 = [w.numpy().copy() for w in g.trainable_weights]
+    gan.train(ds, steps=10, log_every=5, progress=False)
+    assert any(not np.array_equal(a, b.numpy()) for a, b in zip(d0, d.weights))
+    assert any(not np.array_equal(a, b.numpy()) for a, b in zip(g0, g.trainable_weights))
+    assert gan.step == 10
+    assert d.trainable is False  # back in the seed's resting state
+
+
+def test_invariant_check_catches_the_seeds_literal_keras3_trap():
+    """Seed 002 run as written on Keras 3: D never learns. The check must say so."""
+    gk.config.seed_everything(0)
+    g, d, c = reference.seed002_models()
+    x = np.random.uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
+    changes = step_invariants(
+        g,
+        d,
+        lambda: _seed_d_step(g, d, x, fixed=False),
+        lambda: c.train_on_batch(np.random.normal(size=(32, 100)), np.ones((32, 1))),
+    )
+    assert changes["d_change_in_d_step"] == 0.0
+    with pytest.raises(RuntimeError, match="did not change in its own step"):
+        check_step_invariants(changes)
+
+
+def test_invariant_check_passes_the_seed_pattern_with_the_fix():
+    gk.config.seed_everything(0)
+    g, d, c = reference.seed002_models()
+    x = np.random.uniform(-1, 1, (64, 28, 28, 1)).astype("float32")
+
+    def g_step():
+        d.trainable = False
+        c.train_on_batch(np.random.normal(size=(32, 100)), np.ones((32, 1)))
+
+    check_step_invariants(step_invariants(g, d, lambda: _seed_d_step(g, d, x, fixed=True), g_step))
+
+
+def _seed_d_step(g, d, x, fixed):
+    """Seed 002's discriminator updates (predict + two train_on_batch), optionally with the fix."""
+    half = 16
+    fakes = g.predict(np.random.normal(size=(half, 100)), verbose=0)
+    if fixed:
+        d.trainable = True
+    with pytest.warns(UserWarning) if not fixed else _nullcontext():
+        d.train_on_batch(x[:half], np.ones((half, 1)))
+    d.train_on_batch(fakes, np.zeros((half, 1)))
+
+
+class _nullcontext:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def test_d_loss_matches_hand_computed_cross_entropy():
+    gk.config.seed_everything(1)
+    g, d, c = small_models(bn_in_g=False)
+    gan = CombinedGAN(g, d, c, seed=3)
+    gan.compile()
+    real = tf.constant(real_images(16))
+    fakes = g(gan._noise(16, 0), training=True)  # the noise the step will draw (same seed, step 0)
+    p_real = d(real).numpy().clip(1e-7, 1 - 1e-7)
+    p_fake = d(fakes).numpy().clip(1e-7, 1 - 1e-7)
+    expected = 0.5 * (-np.log(p_real).mean() - np.log(1 - p_fake).mean())
+    values = gan.d_step(real)
+    np.testing.assert_allclose(float(values["d_loss"]), expected, rtol=1e-5)
+    np.testing.assert_allclose(float(values["d_real"]), p_real.mean(), rtol=1e-5)
+    np.testing.assert_allclose(float(values["d_acc_real"]), (p_real > 0.5).mean())
+
+
+def test_history_and_snapshots():
+    g, d, c = small_models()
+    gan = CombinedGAN(g, d, c)
+    gan.compile(steps_per_execution=5)
+    z = np.random.default_rng(0).normal(size=(4, LATENT)).astype("float32")
+    snaps = gk.train.FixedNoiseSnapshots(z)
+    history = gan.train(dataset(real_images()), steps=30, log_every=10, callbacks=[snaps], progress=False)
+    assert list(history["step"]) == [10, 20, 30]
+    for key in gk.train.LOG_KEYS:
+        assert history[key].shape == (3,) and np.all(np.isfinite(history[key]))
+    assert snaps.steps == [10, 20, 30] and snaps.images[0].shape == (4, 8, 8, 1)
+
+
+def test_gan_learns_on_structured_data():
+    """On bar images, G's samples move towards the data: mostly-dark images with one bright row."""
+    gk.config.seed_everything(0)
+    g, d, c = small_models(lr=2e-3)
+    gan = CombinedGAN(g, d, c)
+    gan.compile(steps_per_execution=20)
+    z = np.random.default_rng(0).normal(size=(256, LATENT)).astype("float32")
+    before = np.abs(g(z, training=False).numpy().mean() - real_images().mean())
+    gan.train(dataset(real_images(512)), steps=600, log_every=100, progress=False)
+    after = np.abs(g(z, training=False).numpy().mean() - real_images().mean())
+    assert after < before / 2, (before, after)
+
+
+def test_resume_is_exact(tmp_path):
+    """20+20 steps with a checkpoint in between end with the same weights as 40 straight."""
+
+    def run(steps, ckpt=None, resume=False):
+        gk.config.seed_everything(0)
+        g, d, c = small_models(bn_in_g=True, bn_in_d=True)
+        gan = CombinedGAN(g, d, c, seed=5)
+        gan.compile(steps_per_execution=5)
+        gan.train(dataset(real_images(), seed=1), steps=steps, log_every=10, checkpoint_dir=ckpt,
+                  resume=resume, progress=False)
+        return gan
+
+    straight = run(40)
+    run(20, ckpt=tmp_path)  # "interrupted" after 20 steps
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt-20.npz"]
+    resumed = run(40, ckpt=tmp_path, resume=True)
+    assert resumed.step == 40
+    for a, b in zip(straight.generator.weights + straight.discriminator.weights,
+                    resumed.generator.weights + resumed.discriminator.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    np.testing.assert_array_equal(straight.logs()["d_loss"], resumed.logs()["d_loss"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt-20.npz", "ckpt-40.npz"]  # nothing overwritten
+
+
+def test_restore_into_a_different_architecture_is_a_clear_error(tmp_path):
+    g, d, c = small_models()
+    gan = CombinedGAN(g, d, c)
+    gan.compile()
+    gk.train.save_checkpoint(gan, tmp_path)
+    g2, d2, c2 = small_models(bn_in_g=False)
+    other = CombinedGAN(g2, d2, c2)
+    other.compile()
+    with pytest.raises(ValueError, match="rebuild the same architecture"):
+        gk.train.restore_checkpoint(other, tmp_path)
+    with pytest.raises(RuntimeError, match="No checkpoint"):
+        gk.train.restore_checkpoint(other, tmp_path / "empty")
+
+
+def test_nan_loss_stops_with_a_clear_error():
+    g, d, c = small_models()
+    gan = CombinedGAN(g, d, c)
+    gan.compile(steps_per_execution=5)
+    bad = np.full((64, 8, 8, 1), np.nan, "float32")
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match="not finite.*learning rate"):
+        gan.train(dataset(bad), steps=50, log_every=10, progress=False)
+    assert time.monotonic() - start < 30
+    assert gan.step <= 10
+
+
+def test_bad_construction_and_arguments_are_clear_errors():
+    g, d, c = small_models()
+    with pytest.raises(ValueError, match="keras.Model"):
+        CombinedGAN(g, "d", c)
+    g2, d2, _ = small_models()
+    d2.optimizer = None
+    with pytest.raises(ValueError, match="not compiled"):
+        CombinedGAN(g2, d2, c)
+    g3, d3, c3 = small_models()
+    c3.optimizer = d3.optimizer
+    with pytest.raises(ValueError, match="share one optimizer"):
+        CombinedGAN(g3, d3, c3)
+    g4, d4, c4 = small_models()
+    with pytest.raises(ValueError, match=r"Model\(z, discriminator\(generator\(z\)\)\)"):
+        CombinedGAN(g4, d4, c)
+    gan = CombinedGAN(g, d, c)
+    with pytest.raises(RuntimeError, match="compile"):
+        gan.train(dataset(real_images()), steps=10, log_every=10)
+    gan.compile(steps_per_execution=5)
+    with pytest.raises(ValueError, match="tf.data.Dataset"):
+        gan.train(real_images(), steps=10)
+    with pytest.raises(ValueError, match="multiple of log_every"):
+        gan.train(dataset(real_images()), steps=15, log_every=10)
+    with pytest.raises(ValueError, match="checkpoint_dir"):
+        gan.train(dataset(real_images()), steps=10, log_every=10, resume=True)
+
+
+MIRRORED = textwrap.dedent(
+    """
+    import gankit as gk
+    import numpy as np, tensorflow as tf
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    sys_path = {tests!r}
+    import sys; sys.path.insert(0, sys_path)
+    from test_train import small_models, real_images, dataset
+    from gankit.train import CombinedGAN, step_invariants, check_step_invariants
+
+    strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    assert strategy.num_replicas_in_sync == 2
+    with strategy.scope():
+        g, d, c = small_models(bn_in_g=True, bn_in_d=True)
+        gan = CombinedGAN(g, d, c)
+        gan.compile()
+    real = next(iter(strategy.experimental_distribute_dataset(dataset(real_images(), batch=32))))
+    d_step, g_step = tf.function(gan.d_step), tf.function(gan.g_step)
+    changes = step_invariants(g, d, lambda: strategy.run(d_step, args=(real,)),
+                              lambda: strategy.run(g_step, args=(16,)))
+    check_step_invariants(changes)
+    history = gan.train(dataset(real_images(), batch=32), steps=11, log_every=1, progress=False)
+    assert gan.step == 11, gan.step  # one invariant step + 10 training steps
+    assert np.all(np.isfinite(history["d_loss"])) and np.all(np.isfinite(history["g_loss"]))
+    for v in [w for w in d.weights + g.weights if "moving" not in w.path]:  # all-reduced: replicas agree
+        a, b = (t.numpy() for t in strategy.experimental_local_results(v.value))
+        np.testing.assert_array_equal(a, b, err_msg=v.path)
+    print("MIRRORED OK", changes)
+    """
+)
+
+
+def test_trains_under_mirrored_strategy_on_two_logical_cpus():
+    code = MIRRORED.format(tests=os.path.dirname(os.path.abspath(__file__)))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert "MIRRORED OK" in out.stdout, out.stdout[-3000:] + out.stderr[-3000:]
