@@ -56,3 +56,9 @@ def _import_tensorflow_quietly() -> None:
 
 
 _import_tensorflow_quietly()
+
+# TensorFlow's Python logger prints retracing notices ("5 out of the last 7 calls to ... triggered
+# tf.function retracing") when several small models are built in one notebook; keep errors only.
+import tensorflow as _tf  # noqa: E402
+
+_tf.get_logger().setLevel("ERROR")

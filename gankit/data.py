@@ -425,6 +425,11 @@ def _download_mnist(url: str, dest: Path, timeout: float) -> None:
 # --------------------------------------------------------------------------------------------
 
 
+ONLINE_RETRY_AFTER = 300.0
+"""Seconds during which a failed download is not tried again in this process."""
+_ONLINE_FAILURES: dict[str, tuple[float, str]] = {}
+
+
 def load_mnist(
     split: str = "train",
     *,
@@ -480,17 +485,22 @@ def load_mnist(
         except _SourceError as e:
             note(f"keras cache: {e}")
 
-    # 2. Online.
+    # 2. Online (not retried for a while after a failure: one wait per session, not per call).
     if not offline:
         url = os.environ.get("GANKIT_MNIST_URL", "").strip() or MNIST_URL
-        try:
-            _download_mnist(url, cache, timeout)
-            x, y = _load_keras_npz(cache, split)
-            return done(
-                x, y, f"online: {len(x)} {split_word} digits, downloaded to {_show(cache)}"
-            )
-        except _SourceError as e:
-            note(f"online: {e}")
+        failed = _ONLINE_FAILURES.get(url)
+        if failed is not None and time.monotonic() - failed[0] < ONLINE_RETRY_AFTER:
+            note(f"online: {failed[1]} (not retried for {ONLINE_RETRY_AFTER:.0f} s)")
+        else:
+            try:
+                _download_mnist(url, cache, timeout)
+                x, y = _load_keras_npz(cache, split)
+                return done(
+                    x, y, f"online: {len(x)} {split_word} digits, downloaded to {_show(cache)}"
+                )
+            except _SourceError as e:
+                _ONLINE_FAILURES[url] = (time.monotonic(), str(e))
+                note(f"online: {e}")
 
     # 3. Offline copy from npm.
     path = _find_offline_file()

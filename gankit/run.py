@@ -4,6 +4,7 @@ Usage::
 
     python -m gankit.run notebooks/01_intro_gan.ipynb            # full mode (what is stored)
     python -m gankit.run notebooks/01_intro_gan.ipynb --quick    # quick mode (a smoke run)
+    python -m gankit.run --readme                                # rebuild README's results table
 
 The notebook runs top to bottom in a fresh kernel with ``GANKIT_MODE`` set, from the notebook's
 folder. Only a run that finishes without error replaces the file (written to a temporary file and
@@ -15,7 +16,9 @@ never replaces the stored full-mode outputs by accident.
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -72,9 +75,65 @@ def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in
     return target
 
 
+README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"
+
+
+def course_notebooks(folder: str | os.PathLike = "notebooks") -> list[Path]:
+    """The course's notebooks (``NN_name.ipynb``), without quick-run copies."""
+    return sorted(p for p in Path(folder).glob("[0-9]*.ipynb") if not p.name.endswith(".quick.ipynb"))
+
+
+def read_result(path: str | os.PathLike) -> dict | None:
+    """The ``RESULT {json}`` card printed by a stored notebook's last code cell, or ``None``."""
+    import nbformat
+
+    notebook = nbformat.read(Path(path), as_version=4)
+    for cell in reversed(notebook.cells):
+        for output in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            match = re.search(r"^RESULT (\{.*\})\s*$", output.get("text", ""), re.M)
+            if match:
+                return json.loads(match.group(1))
+    return None
+
+
+def results_table(paths: list[str | os.PathLike]) -> str:
+    """A Markdown table of the stored full-mode ``RESULT`` cards, one row per notebook."""
+    rows = ["| notebook | mode | steps | train s | device | headline numbers |", "|---|---|---|---|---|---|"]
+    for path in sorted(paths):
+        card = read_result(path)
+        if card is None:
+            continue
+        fixed = {"notebook", "mode", "steps", "train_seconds", "device"}
+        numbers = ", ".join(f"{k}={v}" for k, v in card.items() if k not in fixed)
+        rows.append(
+            f"| {card['notebook']} | {card['mode']} | {card.get('steps', '')} | {card.get('train_seconds', '')} "
+            f"| {card.get('device', '')} | {numbers} |"
+        )
+    return "\n".join(rows)
+
+
+def update_readme(readme: str | os.PathLike = "README.md", notebooks: str | os.PathLike = "notebooks") -> bool:
+    """Rewrites the README's results table (between the ``results`` markers) from the notebooks.
+
+    Returns:
+        True if the README changed.
+    """
+    readme = Path(readme)
+    text = readme.read_text(encoding="utf-8")
+    if README_START not in text or README_END not in text:
+        raise ValueError(f"{readme} has no {README_START} ... {README_END} markers.")
+    table = results_table(course_notebooks(notebooks))
+    head, rest = text.split(README_START, 1)
+    new = f"{head}{README_START}\n{table}\n{README_END}{rest.split(README_END, 1)[1]}"
+    if new != text:
+        readme.write_text(new, encoding="utf-8")
+    return new != text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Execute course notebooks so their stored outputs are real.")
-    parser.add_argument("notebooks", nargs="+")
+    parser.add_argument("notebooks", nargs="*")
+    parser.add_argument("--readme", action="store_true", help="rebuild README.md's results table afterwards")
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--full", action="store_true", help="full mode (default): overwrite in place")
     group.add_argument("--quick", action="store_true", help="quick mode: write <name>.quick.ipynb")
@@ -88,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
         except (RuntimeError, ValueError) as error:
             print(error, file=sys.stderr)
             return 1
+    if args.readme:
+        print("README.md results table", "updated" if update_readme() else "unchanged")
     return 0
 
 

@@ -403,9 +403,13 @@ class ProgressBar(keras.callbacks.Callback):
         self.bar = None
 
     def on_train_begin(self, logs=None):
-        from tqdm.auto import tqdm
+        import sys
 
-        self.bar = tqdm(total=self.total, initial=self.model.step, unit="step", mininterval=1.0)
+        from tqdm.std import tqdm  # text bar: live in Jupyter and terminals, readable when stored
+
+        self.bar = tqdm(
+            total=self.total, initial=self.model.step, unit="step", mininterval=5.0, file=sys.stdout, ascii=True
+        )
 
     def on_train_batch_end(self, batch, logs=None):
         step = self.model.step

@@ -1,0 +1,38 @@
+"""Tests of gankit.config: modes and seeding."""
+
+import numpy as np
+import pytest
+
+import gankit as gk
+
+
+def test_mode_defaults_to_full_and_reads_the_environment(monkeypatch):
+    monkeypatch.delenv("GANKIT_MODE", raising=False)
+    assert gk.config.mode() == "full" and not gk.config.is_quick()
+    assert gk.config.pick(quick=1, full=2) == 2
+    monkeypatch.setenv("GANKIT_MODE", " Quick ")
+    assert gk.config.mode() == "quick" and gk.config.pick(quick=1, full=2) == 1
+
+
+def test_unknown_mode_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("GANKIT_MODE", "fast")
+    with pytest.raises(ValueError, match="GANKIT_MODE=quick"):
+        gk.config.mode()
+
+
+def test_seed_everything_makes_numpy_and_keras_repeatable():
+    import keras
+
+    def draw():
+        gk.config.seed_everything(7)
+        return np.random.rand(3), keras.ops.convert_to_numpy(keras.random.normal((3,)))
+
+    (a1, b1), (a2, b2) = draw(), draw()
+    np.testing.assert_array_equal(a1, a2)
+    np.testing.assert_array_equal(b1, b2)
+
+
+@pytest.mark.parametrize("bad", [-1, 1.5, "3", True, None])
+def test_bad_seed_is_a_clear_error(bad):
+    with pytest.raises(ValueError, match="non-negative integer"):
+        gk.config.seed_everything(bad)

@@ -1,0 +1,57 @@
+"""Tests of gankit.viz: grids, curves and GIFs, and their input checks."""
+
+import numpy as np
+import pytest
+
+import gankit as gk
+
+
+def images(n=6, h=4, w=5, c=1):
+    return np.linspace(-1, 1, n * h * w * c, dtype="float32").reshape(n, h, w, c)
+
+
+def test_tile_places_images_row_by_row_with_padding():
+    canvas = gk.viz.tile(images(), rows=2, cols=3, pad=1)
+    assert canvas.shape == (2 * 5 - 1, 3 * 6 - 1)
+    np.testing.assert_allclose(canvas[:4, :5], (images()[0, ..., 0] + 1) / 2)
+    np.testing.assert_allclose(canvas[5:, 12:], (images()[5, ..., 0] + 1) / 2)
+    assert canvas[4].min() == 1.0  # white padding row
+    assert gk.viz.tile(images(c=3), 2, 3).shape[-1] == 3
+
+
+@pytest.mark.parametrize(
+    "bad, message",
+    [
+        (images() * 3, r"\[-1, 1\]"),
+        (np.full((4, 4, 4), np.nan, "float32"), "NaN"),
+        (np.zeros((4, 4), "float32"), "shape"),
+        (np.zeros((4, 4, 4, 2), "float32"), "shape"),
+    ],
+)
+def test_bad_images_are_clear_errors(bad, message):
+    with pytest.raises(ValueError, match=message):
+        gk.viz.tile(bad, 1, 1)
+
+
+def test_too_few_images_for_the_grid():
+    with pytest.raises(ValueError, match="need 25 images"):
+        gk.viz.show_grid(images(), 5, 5)
+
+
+def test_plot_history_and_its_check():
+    steps = np.arange(1, 4) * 10
+    history = {k: np.random.rand(3) for k in gk.train.LOG_KEYS} | {"step": steps}
+    fig = gk.viz.plot_history(history)
+    assert len(fig.axes) == 3
+    with pytest.raises(ValueError, match="lacks"):
+        gk.viz.plot_history({"step": steps})
+
+
+def test_save_gif_writes_every_frame(tmp_path):
+    import imageio.v2 as imageio
+
+    path = gk.viz.save_gif([images(), -images()], tmp_path / "sub" / "a.gif", rows=2, cols=3)
+    frames = imageio.mimread(path)
+    assert len(frames) == 2 and frames[0].shape[:2] == (3 * 9, 3 * 17)
+    with pytest.raises(ValueError, match="no frames"):
+        gk.viz.save_gif([], tmp_path / "b.gif")
