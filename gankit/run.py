@@ -70,6 +70,7 @@ def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in
             os.environ["GANKIT_MODE"] = old_mode
     with tempfile.NamedTemporaryFile("w", dir=target.parent, suffix=".tmp", delete=False, encoding="utf-8") as handle:
         nbformat.write(notebook, handle)
+    os.chmod(handle.name, (path.stat().st_mode & 0o777) | 0o644)  # keep it readable, like the original
     os.replace(handle.name, target)
     print(f"{path}: executed in {mode} mode in {time.monotonic() - start:.0f} s -> {target}")
     return target
