@@ -36,7 +36,6 @@ import json
 import math
 import os
 import tempfile
-import time
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -611,12 +610,3 @@ def check_step_invariants(changes: Mapping[str, float]) -> None:
         problems.append("the generator did not change in its step")
     if problems:
         raise RuntimeError("Broken GAN step: " + "; ".join(problems) + f". Measured: {dict(changes)}")
-
-
-def timed(fn: Callable[[], object], repeats: int = 1) -> float:
-    """Seconds per call of ``fn`` (wall clock, after one warm-up call)."""
-    fn()
-    start = time.perf_counter()
-    for _ in range(repeats):
-        fn()
-    return (time.perf_counter() - start) / repeats

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -120,17 +121,9 @@ def _seed_d_step(g, d, x, fixed):
     fakes = g.predict(np.random.normal(size=(half, 100)), verbose=0)
     if fixed:
         d.trainable = True
-    with pytest.warns(UserWarning) if not fixed else _nullcontext():
+    with pytest.warns(UserWarning) if not fixed else contextlib.nullcontext():
         d.train_on_batch(x[:half], np.ones((half, 1)))
     d.train_on_batch(fakes, np.zeros((half, 1)))
-
-
-class _nullcontext:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 def test_d_loss_matches_hand_computed_cross_entropy():
