@@ -141,6 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--in-place", action="store_true", help="in quick mode, overwrite the notebook too")
     parser.add_argument("--timeout", type=int, default=1800, help="seconds allowed per cell")
     args = parser.parse_args(argv)
+    if not args.notebooks and not args.readme:
+        parser.error("name at least one notebook, or --readme")
     mode = "quick" if args.quick else "full"
     for nb in args.notebooks:
         try:

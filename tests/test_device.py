@@ -21,13 +21,17 @@ def test_cpu_only_machine_trains_on_the_cpu_with_the_default_strategy():
         assert v.device.endswith("CPU:0")
 
 
-def test_strategy_choice_by_device_count():
+def test_strategy_choice_by_device_count(monkeypatch):
+    made = []
+    monkeypatch.setattr(tf.distribute, "MirroredStrategy", lambda devices: made.append(("mirrored", devices)) or "M")
+    monkeypatch.setattr(tf.distribute, "OneDeviceStrategy", lambda device: made.append(("one", device)) or "O")
     one = gk.device.DeviceInfo(cpus=["/device:CPU:0"], gpus=["/device:GPU:0"])
     two = gk.device.DeviceInfo(cpus=["/device:CPU:0"], gpus=["/device:GPU:0", "/device:GPU:1"])
-    assert one.kind == "GPU" and "1 GPU" in one.summary()
-    assert "2 GPUs" in two.summary()
-    # Building the strategies needs the devices; check the choice itself without creating them.
-    assert gk.device.strategy.__doc__ and "MirroredStrategy" in gk.device.strategy.__doc__
+    cpu = gk.device.DeviceInfo(cpus=["/device:CPU:0"], gpus=[])
+    assert one.kind == "GPU" and "1 GPU:" in one.summary() and "2 GPUs" in two.summary()
+    assert gk.device.strategy(one) == "O" and gk.device.strategy(two) == "M"
+    assert made == [("one", "/device:GPU:0"), ("mirrored", ["/device:GPU:0", "/device:GPU:1"])]
+    assert gk.device.strategy(cpu) is tf.distribute.get_strategy()
 
 
 def test_print_setup_names_versions_devices_and_strategy(capsys):
