@@ -46,14 +46,20 @@ from gankit import _env  # noqa: F401
 import keras
 import tensorflow as tf
 
+from gankit import losses as _losses
+
 LOG_KEYS = ("d_loss", "g_loss", "d_acc_real", "d_acc_fake", "d_real", "d_fake")
 """Quantities logged by :class:`CombinedGAN`, averaged over each logging interval:
 
 * ``d_loss``: D's loss, the mean of its loss on the real and on the fake batch;
 * ``g_loss``: the combined model's loss (G's loss);
 * ``d_acc_real`` / ``d_acc_fake``: share of real / fake images D classifies correctly (at 0.5);
-* ``d_real`` / ``d_fake``: mean D(x) and mean D(G(z)) in D's step.
+* ``d_real`` / ``d_fake``: mean D(x) and mean D(G(z)) in D's step, as probabilities when D outputs
+  probabilities or logits (``sigmoid`` applied), as raw scores for least-squares or hinge D losses.
 """
+
+# Decision threshold on D's output (after ``sigmoid`` for logits) for each output kind.
+_THRESHOLD = {"probability": 0.5, "logits": 0.5, "least_squares": 0.5, "hinge": 0.0, None: 0.5}
 
 
 def _compiled_loss(model: keras.Model) -> Callable[[tf.Tensor, tf.Tensor], tf.Tensor]:
@@ -105,12 +111,20 @@ class CombinedGAN(keras.Model):
             with its own loss and optimizer.
         combined: ``Model(z, discriminator(generator(z)))`` compiled with its own loss and
             optimizer (a *different* optimizer instance from D's; Keras 3 rejects a shared one).
+        generator_cost: G's cost. ``None`` (default): the combined model's compiled loss with
+            label 1, as in the seed. Or a name from :data:`gankit.losses.GENERATOR_COSTS`
+            (``"minimax"``, ``"non_saturating"``, ``"maximum_likelihood"`` need a discriminator
+            that outputs logits, compiled with ``BinaryCrossentropy(from_logits=True)``;
+            ``"least_squares"`` one compiled with ``"mse"``; ``"hinge"`` one compiled with
+            ``"hinge"``), or a function ``cost(d_outputs) -> scalar`` of the combined model's
+            outputs ``(batch, 1)``.
         seed: seed of the noise stream.
         name: model name.
 
     Raises:
-        ValueError: if a model is missing, unbuilt, uncompiled, the optimizers are shared, or the
-            combined model does not contain both networks.
+        ValueError: if a model is missing, unbuilt, uncompiled, the optimizers are shared, the
+            combined model does not contain both networks, or ``generator_cost`` does not match
+            what the discriminator outputs.
     """
 
     def __init__(
@@ -119,6 +133,7 @@ class CombinedGAN(keras.Model):
         discriminator: keras.Model,
         combined: keras.Model,
         *,
+        generator_cost: str | Callable | None = None,
         seed: int = 0,
         name: str = "combined_gan",
     ) -> None:
@@ -146,6 +161,33 @@ class CombinedGAN(keras.Model):
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
             raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
 
+        self.d_output = _losses.output_kind(discriminator.loss)
+        if generator_cost is None:
+            self._g_cost = None
+            if _losses.output_kind(combined.loss) != self.d_output:
+                raise ValueError(
+                    f"combined is compiled with {combined.loss!r} but the discriminator with "
+                    f"{discriminator.loss!r}: compile both with the same loss (e.g. both "
+                    "BinaryCrossentropy(from_logits=True) for a discriminator without a sigmoid)."
+                )
+        elif isinstance(generator_cost, str):
+            self._g_cost = _losses.generator_cost(generator_cost)
+            needs = _losses.OUTPUT_KIND[generator_cost]
+            if needs != self.d_output:
+                raise ValueError(
+                    f"generator_cost={generator_cost!r} needs a discriminator that outputs {needs}, "
+                    f"but it is compiled with {discriminator.loss!r} ({self.d_output}). For the "
+                    "cross-entropy costs, drop D's final sigmoid and compile D (and combined) with "
+                    "keras.losses.BinaryCrossentropy(from_logits=True); for 'least_squares' use "
+                    "loss='mse', for 'hinge' loss='hinge'."
+                )
+        elif callable(generator_cost):
+            self._g_cost = generator_cost
+        else:
+            raise ValueError(f"generator_cost must be None, a name or a function, got {generator_cost!r}.")
+        self.generator_cost = generator_cost if isinstance(generator_cost, str) or generator_cost is None else getattr(
+            generator_cost, "__name__", "custom"
+        )
         self.generator = generator
         self.discriminator = discriminator
         self.combined = combined
@@ -239,12 +281,16 @@ class CombinedGAN(keras.Model):
         grads = tape.gradient(scaled, d_vars)
         self.discriminator.optimizer.apply_gradients(zip(grads, d_vars))
         self.discriminator.trainable = False
+        p_real, p_fake = tf.cast(p_real, "float32"), tf.cast(p_fake, "float32")
+        if self.d_output == "logits":
+            p_real, p_fake = tf.sigmoid(p_real), tf.sigmoid(p_fake)
+        threshold = _THRESHOLD[self.d_output]
         return {
             "d_loss": loss,
-            "d_acc_real": tf.reduce_mean(tf.cast(p_real > 0.5, "float32")),
-            "d_acc_fake": tf.reduce_mean(tf.cast(p_fake < 0.5, "float32")),
-            "d_real": tf.reduce_mean(tf.cast(p_real, "float32")),
-            "d_fake": tf.reduce_mean(tf.cast(p_fake, "float32")),
+            "d_acc_real": tf.reduce_mean(tf.cast(p_real > threshold, "float32")),
+            "d_acc_fake": tf.reduce_mean(tf.cast(p_fake < threshold, "float32")),
+            "d_real": tf.reduce_mean(p_real),
+            "d_fake": tf.reduce_mean(p_fake),
         }
 
     def g_step(self, batch_size: tf.Tensor) -> dict[str, tf.Tensor]:
@@ -260,7 +306,10 @@ class CombinedGAN(keras.Model):
         z = self._noise(batch_size, 1)
         with tf.GradientTape() as tape:
             p_fake = self.combined(z, training=True)
-            loss = self._g_loss(tf.ones_like(p_fake), p_fake)
+            if self._g_cost is None:  # the seed's way: the combined model's loss, label "real"
+                loss = self._g_loss(tf.ones_like(p_fake), p_fake)
+            else:
+                loss = self._g_cost(p_fake)
             scaled = loss / tf.distribute.get_strategy().num_replicas_in_sync
         g_vars = self.combined.trainable_variables  # only G's: D is frozen
         grads = tape.gradient(scaled, g_vars)

@@ -133,6 +133,89 @@ def plot_history(history: Mapping[str, Sequence[float]], title: str | None = Non
     return fig
 
 
+def plot_runs(
+    runs: Mapping[str, Sequence[Mapping[str, Sequence[float]]]],
+    keys: Sequence[str] = ("d_real", "d_fake"),
+    title: str | None = None,
+    ylim: tuple[float, float] | None = (-0.02, 1.02),
+):
+    """Curves of several runs per label (e.g. per generator cost): the mean over runs, ± one std.
+
+    Args:
+        runs: ``{label: [history, history, ...]}`` with histories from ``CombinedGAN.logs()``
+            (all runs of a label logged at the same steps).
+        keys: one panel per history key, e.g. ``("d_real", "d_fake")``.
+        title: figure title.
+        ylim: y range of every panel (``None``: automatic).
+
+    Returns:
+        The matplotlib figure.
+    """
+    if not runs or any(len(histories) == 0 for histories in runs.values()):
+        raise ValueError("runs must map each label to a non-empty list of histories.")
+    fig, axes = plt.subplots(1, len(keys), figsize=(5.2 * len(keys), 3.2), squeeze=False)
+    for ax, key in zip(axes[0], keys):
+        for label, histories in runs.items():
+            if any(key not in h or "step" not in h for h in histories):
+                raise ValueError(f"every history needs 'step' and {key!r}; pass gan.logs().")
+            values = np.asarray([h[key] for h in histories], dtype="float64")  # (runs, points)
+            step = np.asarray(histories[0]["step"])
+            mean, std = values.mean(axis=0), values.std(axis=0)
+            (line,) = ax.plot(step, mean, label=f"{label} ({len(histories)} runs)")
+            ax.fill_between(step, mean - std, mean + std, color=line.get_color(), alpha=0.2)
+        if key in ("d_real", "d_fake"):
+            ax.axhline(0.5, color="gray", ls=":", lw=1)
+        ax.set_title({"d_real": "mean D(x)", "d_fake": "mean D(G(z))"}.get(key, key))
+        ax.set_xlabel("step")
+        if ylim is not None:
+            ax.set_ylim(*ylim)
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def show_points(
+    sets: Mapping[str, np.ndarray],
+    centres: np.ndarray | None = None,
+    lim: float = 2.6,
+    title: str | None = None,
+):
+    """Scatter plots of 2-D point sets side by side (e.g. real ring data and each model's samples).
+
+    Args:
+        sets: ``{label: points (n, 2)}``.
+        centres: mode centres ``(k, 2)`` to mark, or ``None``.
+        lim: axes run from ``-lim`` to ``lim``.
+        title: figure title.
+
+    Returns:
+        The matplotlib figure.
+    """
+    if not sets:
+        raise ValueError("sets must hold at least one (n, 2) array.")
+    fig, axes = plt.subplots(1, len(sets), figsize=(3.0 * len(sets), 3.1), squeeze=False)
+    for ax, (label, points) in zip(axes[0], sets.items()):
+        points = np.asarray(points)
+        if points.ndim != 2 or points.shape[1] != 2:
+            raise ValueError(f"{label}: points must be (n, 2), got {points.shape}.")
+        ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4)
+        if centres is not None:
+            ax.scatter(centres[:, 0], centres[:, 1], s=30, marker="x", color="red")
+        ax.set_xlim(-lim, lim)
+        ax.set_ylim(-lim, lim)
+        ax.set_aspect("equal")
+        ax.set_title(label, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def save_gif(
     frames: Sequence[np.ndarray],
     path: str | os.PathLike,

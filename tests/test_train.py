@@ -282,3 +282,73 @@ def test_trains_under_mirrored_strategy_on_two_logical_cpus():
     code = MIRRORED.format(tests=os.path.dirname(os.path.abspath(__file__)))
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert "MIRRORED OK" in out.stdout, out.stdout[-3000:] + out.stderr[-3000:]
+
+
+# --- the generator cost as a parameter ------------------------------------------------------------
+def logit_models(d_loss=None, lr: float = 0.1):
+    """Dense G (no BatchNorm) and a D that outputs logits; plain SGD so one update is easy to check."""
+    d_loss = d_loss or keras.losses.BinaryCrossentropy(from_logits=True)
+    z = keras.Input((LATENT,))
+    generator = keras.Model(z, layers.Reshape((8, 8, 1))(layers.Dense(64, activation="tanh")(z)), name="g")
+    image = keras.Input((8, 8, 1))
+    h = layers.Dense(16, activation="relu")(layers.Flatten()(image))
+    discriminator = keras.Model(image, layers.Dense(1)(h), name="d")
+    discriminator.compile(loss=d_loss, optimizer=keras.optimizers.SGD(lr))
+    discriminator.trainable = False
+    zc = keras.Input((LATENT,))
+    combined = keras.Model(zc, discriminator(generator(zc)))
+    combined.compile(loss=d_loss, optimizer=keras.optimizers.SGD(lr))
+    return generator, discriminator, combined
+
+
+@pytest.mark.parametrize("cost", ["minimax", "non_saturating", "maximum_likelihood"])
+def test_generator_cost_parameter_drives_gs_update(cost):
+    """One G step with generator_cost=cost is exactly one SGD step on gk.losses' cost."""
+    g, d, c = logit_models()
+    gan = CombinedGAN(g, d, c, generator_cost=cost, seed=3)
+    gan.compile()
+    z = gan._noise(tf.constant(16), 1)  # the noise G's step will draw at this step
+    before = [w.numpy().copy() for w in g.trainable_variables]
+    with tf.GradientTape() as tape:
+        value = gk.losses.generator_cost(cost)(c(z, training=True))
+    grads = tape.gradient(value, g.trainable_variables)
+    logs = gan.g_step(tf.constant(16))
+    assert float(logs["g_loss"]) == pytest.approx(float(value), rel=1e-6)
+    for w, w0, grad in zip(g.trainable_variables, before, grads):
+        np.testing.assert_allclose(w.numpy(), w0 - 0.1 * grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_logit_discriminator_logs_probabilities_and_learns():
+    g, d, c = logit_models(lr=0.05)
+    gan = CombinedGAN(g, d, c, generator_cost="minimax")
+    gan.compile(steps_per_execution=5)
+    log = gan.train(dataset(real_images()), 40, log_every=20, progress=False)
+    assert np.all((log["d_real"] >= 0) & (log["d_real"] <= 1)) and np.all((log["d_fake"] >= 0) & (log["d_fake"] <= 1))
+    assert np.all(log["g_loss"] <= 0)  # the minimax cost ½ log(1 - D) is never positive
+    assert gan.generator_cost == "minimax"
+
+
+def test_least_squares_and_hinge_costs_train():
+    for cost, d_loss in (("least_squares", "mse"), ("hinge", "hinge")):
+        g, d, c = logit_models(d_loss=d_loss, lr=0.01)
+        gan = CombinedGAN(g, d, c, generator_cost=cost)
+        gan.compile(steps_per_execution=5)
+        log = gan.train(dataset(real_images()), 20, log_every=10, progress=False)
+        assert np.all(np.isfinite(log["g_loss"])) and gan.d_output == ("least_squares" if d_loss == "mse" else "hinge")
+
+
+def test_generator_cost_mismatch_is_a_clear_error():
+    g, d, c = small_models()  # D ends in a sigmoid, compiled with "binary_crossentropy"
+    with pytest.raises(ValueError, match="from_logits=True"):
+        CombinedGAN(g, d, c, generator_cost="minimax")
+    with pytest.raises(ValueError, match="Unknown generator cost"):
+        CombinedGAN(g, d, c, generator_cost="wasserstein")
+    with pytest.raises(ValueError, match="generator_cost must be"):
+        CombinedGAN(g, d, c, generator_cost=3)
+    g, d, c = logit_models()
+    with pytest.raises(ValueError, match="needs a discriminator that outputs least_squares"):
+        CombinedGAN(g, d, c, generator_cost="least_squares")
+    c.compile(loss="binary_crossentropy", optimizer=keras.optimizers.SGD(0.1))  # probabilities vs logits
+    with pytest.raises(ValueError, match="compile both with the same loss"):
+        CombinedGAN(g, d, c)
+    CombinedGAN(g, d, c, generator_cost="non_saturating")  # an explicit cost ignores combined's loss

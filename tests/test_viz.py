@@ -55,3 +55,19 @@ def test_save_gif_writes_every_frame(tmp_path):
     assert len(frames) == 2 and frames[0].shape[:2] == (3 * 9, 3 * 17)
     with pytest.raises(ValueError, match="no frames"):
         gk.viz.save_gif([], tmp_path / "b.gif")
+
+
+def test_plot_runs_and_points():
+    import gankit as gk
+
+    history = {"step": [10, 20], "d_real": [0.9, 0.7], "d_fake": [0.1, 0.3]}
+    fig = gk.viz.plot_runs({"a": [history, history], "b": [history]})
+    assert len(fig.axes) == 2
+    with pytest.raises(ValueError, match="non-empty"):
+        gk.viz.plot_runs({"a": []})
+    with pytest.raises(ValueError, match="'step'"):
+        gk.viz.plot_runs({"a": [{"d_real": [1]}]})
+    fig = gk.viz.show_points({"real": np.zeros((5, 2)), "fake": np.ones((5, 2))}, centres=np.zeros((1, 2)))
+    assert len(fig.axes) == 2
+    with pytest.raises(ValueError, match=r"\(n, 2\)"):
+        gk.viz.show_points({"bad": np.zeros((5, 3))})
