@@ -46,3 +46,51 @@ def test_bad_images_are_rejected():
 def test_missing_weights_say_how_to_train(tmp_path):
     with pytest.raises(RuntimeError, match="train-classifier"):
         gk.metrics.digit_classifier(tmp_path / "none.weights.h5")
+
+
+def test_frechet_distance_by_hand_on_gaussians():
+    rng = np.random.default_rng(0)
+    a = rng.normal(0.0, 1.0, (20000, 3))
+    b = rng.normal(0.0, 2.0, (20000, 3)) + np.array([1.0, 0.0, 0.0])
+    # N(0, I) vs N((1,0,0), 4I): |mu|^2 + Tr(I + 4I - 2*2I) = 1 + 3 = 4
+    assert gk.metrics.frechet_distance_from_features(a, b) == pytest.approx(4.0, rel=0.03)
+    assert gk.metrics.frechet_distance_from_features(a, a) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_fd_of_a_set_with_itself_is_zero_and_grows_with_noise(test_digits):
+    x, _ = test_digits
+    assert gk.metrics.frechet_distance(x, x) == pytest.approx(0.0, abs=1e-3)
+    rng = np.random.default_rng(0)
+    values = [
+        gk.metrics.frechet_distance(x[:500], np.clip(x[500:] + sigma * rng.standard_normal(x[500:].shape), -1, 1).astype("float32"))
+        for sigma in (0.0, 0.2, 0.5, 1.0)
+    ]
+    assert values == sorted(values) and values[-1] > 5 * values[0], values
+    reference = gk.metrics.real_vs_real_fd(x, 500)
+    assert reference == pytest.approx(values[0], rel=0.5)  # two real halves: the same scale as real vs real
+
+
+def test_kid_is_near_zero_for_the_same_distribution_and_grows_with_noise(test_digits):
+    x, _ = test_digits
+    same = gk.metrics.kernel_distance(x[:500], x[500:])
+    noisy = gk.metrics.kernel_distance(x[:500], np.clip(x[500:] + 0.5, -1, 1).astype("float32"))
+    assert abs(same) < 0.1 * noisy and noisy > 0
+
+
+def test_memorisation_flags_copies(test_digits):
+    x, _ = test_digits
+    train, test = x[:700], x[700:]
+    copies = np.clip(train[:200] + 0.01, -1, 1).astype("float32")
+    flagged = gk.metrics.memorisation(copies, train, test)
+    assert flagged["ratio"] < 0.1 and flagged["share_closer_than_test_5pct"] > 0.95
+    fresh = gk.metrics.memorisation(test[:150], train, test[150:])
+    assert 0.7 < fresh["ratio"] < 1.4
+
+
+def test_metric_input_errors():
+    with pytest.raises(ValueError, match="same d"):
+        gk.metrics.frechet_distance_from_features(np.zeros((5, 3)), np.zeros((5, 4)))
+    with pytest.raises(ValueError, match="at least 2"):
+        gk.metrics.kernel_distance_from_features(np.zeros((1, 3)), np.zeros((5, 3)))
+    with pytest.raises(ValueError, match="disjoint"):
+        gk.metrics.real_vs_real_fd(np.zeros((10, 28, 28), "float32"), 6)
