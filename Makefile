@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup course test bench notebooks
+.PHONY: setup course test bench notebooks classifier
 
 setup: $(VENV)/.installed data/mnist_offline.npz
 
@@ -28,6 +28,11 @@ test: setup
 
 bench: setup
 	$(PY) bench/train_loops.py
+	$(PY) bench/dcgan_step.py
+
+# Retrain the digit classifier behind gk.metrics (its weights are committed in gankit/assets/).
+classifier: setup
+	$(PY) -m gankit.metrics train-classifier
 
 # Re-execute every notebook in full mode (the stored outputs).
 notebooks: setup

@@ -94,3 +94,46 @@ def seed_literal_iteration(generator, discriminator, combined, x_train: np.ndarr
     d_loss = 0.5 * np.add(d_loss_real, d_loss_fake)
     g_loss = combined.train_on_batch(np.random.normal(0, 1, (batch_size, latent_dim)), np.ones((batch_size, 1)))
     return d_loss, g_loss
+
+
+# --- a DCGAN following seed 001's rules (for the DCGAN bench and tests) ------------------------------
+def dcgan_generator(latent_dim: int = LATENT_DIM) -> keras.Model:
+    """DCGAN generator for 28x28x1: noise ``(batch, latent_dim)`` -> images ``(batch, 28, 28, 1)`` in [-1, 1].
+
+    Seed 001's rules: batch norm after every layer but the output layer, strided transposed
+    convolutions to upsample (7 -> 14 -> 28), ``tanh`` output. The TensorFlow DCGAN tutorial's sizes.
+    """
+    z = keras.Input((latent_dim,))
+    x = layers.Dense(7 * 7 * 256, use_bias=False)(z)
+    x = layers.LeakyReLU(negative_slope=0.2)(layers.BatchNormalization()(x))
+    x = layers.Reshape((7, 7, 256))(x)
+    for filters, strides in ((128, 1), (64, 2)):
+        x = layers.Conv2DTranspose(filters, 5, strides=strides, padding="same", use_bias=False)(x)
+        x = layers.LeakyReLU(negative_slope=0.2)(layers.BatchNormalization()(x))
+    image = layers.Conv2DTranspose(1, 5, strides=2, padding="same", activation="tanh")(x)
+    return keras.Model(z, image, name="dcgan_generator")
+
+
+def dcgan_discriminator() -> keras.Model:
+    """DCGAN discriminator: images ``(batch, 28, 28, 1)`` -> one logit ``(batch, 1)``.
+
+    Strided convolutions (28 -> 14 -> 7), LeakyReLU 0.2, batch norm in every layer but the input
+    layer (seed 001's rule), no sigmoid (train it with ``BinaryCrossentropy(from_logits=True)``).
+    """
+    image = keras.Input((28, 28, 1))
+    x = layers.LeakyReLU(negative_slope=0.2)(layers.Conv2D(64, 5, strides=2, padding="same")(image))
+    x = layers.Conv2D(128, 5, strides=2, padding="same", use_bias=False)(x)
+    x = layers.LeakyReLU(negative_slope=0.2)(layers.BatchNormalization()(x))
+    return keras.Model(image, layers.Dense(1)(layers.Flatten()(x)), name="dcgan_discriminator")
+
+
+def dcgan_models(latent_dim: int = LATENT_DIM, lr: float = 2e-4):
+    """DCGAN generator, discriminator and combined model compiled the seed's way (logit D)."""
+    generator, discriminator = dcgan_generator(latent_dim), dcgan_discriminator()
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+    discriminator.compile(loss=bce, optimizer=keras.optimizers.Adam(lr, beta_1=0.5))
+    discriminator.trainable = False
+    z = keras.Input((latent_dim,))
+    combined = keras.Model(z, discriminator(generator(z)), name="combined")
+    combined.compile(loss=bce, optimizer=keras.optimizers.Adam(lr, beta_1=0.5))
+    return generator, discriminator, combined

@@ -352,3 +352,15 @@ def test_generator_cost_mismatch_is_a_clear_error():
     with pytest.raises(ValueError, match="compile both with the same loss"):
         CombinedGAN(g, d, c)
     CombinedGAN(g, d, c, generator_cost="non_saturating")  # an explicit cost ignores combined's loss
+
+
+def test_reference_dcgan_shapes_and_rules():
+    """The DCGAN of seed 001's rules used by bench/dcgan_step.py: shapes, ranges, BN placement."""
+    g, d, c = reference.dcgan_models()
+    images = g(np.random.default_rng(0).standard_normal((3, 100)).astype("float32"), training=False)
+    assert tuple(images.shape) == (3, 28, 28, 1) and float(np.max(np.abs(images))) <= 1.0
+    assert tuple(d(images).shape) == (3, 1)
+    assert not isinstance(d.layers[1], layers.BatchNormalization)  # no BN on D's input layer
+    assert not isinstance(g.layers[-1], layers.BatchNormalization) and g.layers[-1].activation.__name__ == "tanh"
+    gan = CombinedGAN(g, d, c)
+    assert gan._d_has_batchnorm and gan.d_output == "logits"

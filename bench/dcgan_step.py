@@ -1,0 +1,101 @@
+"""DCGAN training-step speed: gankit's trainer vs a hand-written fused GradientTape step.
+
+Same models (``gankit.reference.dcgan_models``: seed 001's DCGAN rules, batch norm in G and D), same
+data pipeline, same algorithm: D updated on a real and a fake batch normalised separately, then G
+through D frozen (D's batch norm in inference mode). Timings are interleaved (``train_loops.rates``).
+
+* ``gankit``: ``CombinedGAN`` with ``steps_per_execution=50``, no XLA (``gankit_xla``: with XLA);
+* ``fused``: one ``tf.function`` step per batch, called from Python (the TF DCGAN tutorial's loop).
+
+Prints steps/s and the ratio gankit/fused per batch size; the last line is one JSON object.
+Run: ``python bench/dcgan_step.py`` (about 4 minutes on 2 CPU cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from pathlib import Path
+
+import gankit as gk
+from gankit import reference
+
+import keras
+import tensorflow as tf
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from train_loops import dataset, rates, real_data  # noqa: E402
+
+
+def gankit_loop(x, batch: int, spe: int = 50, jit_compile: bool = False):
+    gan = gk.train.CombinedGAN(*reference.dcgan_models())
+    gan.compile(steps_per_execution=spe, jit_compile=jit_compile)
+    ds = dataset(x, batch)
+    target = [0]
+
+    def run():
+        target[0] += spe
+        gan.train(ds, target[0], log_every=spe, progress=False)
+        return spe
+
+    return run
+
+
+def fused_loop(x, batch: int):
+    g, d = reference.dcgan_generator(), reference.dcgan_discriminator()
+    d_opt, g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
+    bce = keras.losses.BinaryCrossentropy(from_logits=True)
+
+    @tf.function
+    def step(real):
+        n = tf.shape(real)[0]
+        fake = g(tf.random.normal((n, 100)), training=True)
+        with tf.GradientTape() as tape:
+            p_real, p_fake = d(real, training=True), d(fake, training=True)  # normalised separately
+            d_loss = 0.5 * (bce(tf.ones_like(p_real), p_real) + bce(tf.zeros_like(p_fake), p_fake))
+        d_opt.apply_gradients(zip(tape.gradient(d_loss, d.trainable_variables), d.trainable_variables))
+        with tf.GradientTape() as tape:
+            p_fake = d(g(tf.random.normal((n, 100)), training=True), training=False)  # D frozen
+            g_loss = bce(tf.ones_like(p_fake), p_fake)
+        g_opt.apply_gradients(zip(tape.gradient(g_loss, g.trainable_variables), g.trainable_variables))
+        return d_loss, g_loss
+
+    iterator = iter(dataset(x, batch))
+
+    def run():
+        for _ in range(10):
+            step(next(iterator))
+        return 10
+
+    return run
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seconds", type=float, default=30.0, help="timing per loop and batch size")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds")
+    parser.add_argument("--batches", type=int, nargs="+", default=[64, 256])
+    parser.add_argument("--xla", action="store_true", help="also time gankit with XLA")
+    args = parser.parse_args()
+    info = gk.device.describe()
+    print(f"device: {info.summary()}; TensorFlow {info.tensorflow}, Keras {info.keras}, Python {platform.python_version()}")
+    x = real_data()
+    result: dict[str, object] = {"device": info.summary()}
+    for batch in args.batches:
+        gk.config.seed_everything(0)
+        loops = {"fused": fused_loop(x, batch), "gankit": gankit_loop(x, batch)}
+        if args.xla:
+            loops["gankit_xla"] = gankit_loop(x, batch, jit_compile=True)
+        speed = rates(loops, args.seconds, args.rounds)
+        for name, value in speed.items():
+            print(f"batch {batch:4d}  {name:10s} {value:7.2f} steps/s ({value * batch:6.0f} images/s)")
+        ratio = speed["gankit"] / speed["fused"]
+        print(f"batch {batch:4d}  gankit/fused = {ratio:.2f}x")
+        result[f"b{batch}"] = {**{f"{k}_steps_per_s": round(v, 2) for k, v in speed.items()}, "gankit_vs_fused": round(ratio, 3)}
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
