@@ -118,6 +118,12 @@ class CombinedGAN(keras.Model):
             ``"least_squares"`` one compiled with ``"mse"``; ``"hinge"`` one compiled with
             ``"hinge"``), or a function ``cost(d_outputs) -> scalar`` of the combined model's
             outputs ``(batch, 1)``.
+        frozen_d_batchnorm: how batch norm inside the frozen D normalises G's fakes in G's step.
+            ``"inference"`` (default; Keras 3's behaviour for a frozen model, the seed pattern):
+            with D's moving statistics. ``"batch"``: with the fake batch's own statistics, as D
+            normalised fakes in its own step (what a PyTorch or TF-tutorial DCGAN does); D's moving
+            statistics are restored after the step, so D stays unchanged. Only matters if D has
+            batch norm.
         seed: seed of the noise stream.
         name: model name.
 
@@ -134,6 +140,7 @@ class CombinedGAN(keras.Model):
         combined: keras.Model,
         *,
         generator_cost: str | Callable | None = None,
+        frozen_d_batchnorm: str = "inference",
         seed: int = 0,
         name: str = "combined_gan",
     ) -> None:
@@ -197,6 +204,15 @@ class CombinedGAN(keras.Model):
         self._d_has_batchnorm = any(
             isinstance(layer, keras.layers.BatchNormalization) for layer in discriminator._flatten_layers()
         )
+        if frozen_d_batchnorm not in ("inference", "batch"):
+            raise ValueError(f"frozen_d_batchnorm must be 'inference' or 'batch', got {frozen_d_batchnorm!r}.")
+        self.frozen_d_batchnorm = frozen_d_batchnorm
+        self._d_bn_statistics = [
+            variable
+            for layer in discriminator._flatten_layers()
+            if isinstance(layer, keras.layers.BatchNormalization)
+            for variable in (layer.moving_mean, layer.moving_variance)
+        ]
         self._d_loss = _compiled_loss(discriminator)
         self._g_loss = _compiled_loss(combined)
         self.trackers = {key: keras.metrics.Mean(name=key) for key in LOG_KEYS}
@@ -304,8 +320,13 @@ class CombinedGAN(keras.Model):
         """
         self.discriminator.trainable = False  # frozen: not updated, its BatchNorm in inference mode
         z = self._noise(batch_size, 1)
+        batch_statistics = self.frozen_d_batchnorm == "batch" and bool(self._d_bn_statistics)
+        if batch_statistics:  # BN on the fake batch's statistics; moving statistics restored below
+            saved = [tf.identity(v.value) for v in self._d_bn_statistics]
+            self.discriminator.trainable = True
         with tf.GradientTape() as tape:
             p_fake = self.combined(z, training=True)
+            self.discriminator.trainable = False
             if self._g_cost is None:  # the seed's way: the combined model's loss, label "real"
                 loss = self._g_loss(tf.ones_like(p_fake), p_fake)
             else:
@@ -314,6 +335,9 @@ class CombinedGAN(keras.Model):
         g_vars = self.combined.trainable_variables  # only G's: D is frozen
         grads = tape.gradient(scaled, g_vars)
         self.combined.optimizer.apply_gradients(zip(grads, g_vars))
+        if batch_statistics:
+            for variable, value in zip(self._d_bn_statistics, saved):
+                variable.assign(value)
         return {"g_loss": loss}
 
     def train_step(self, data) -> dict[str, tf.Tensor]:

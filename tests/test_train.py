@@ -364,3 +364,31 @@ def test_reference_dcgan_shapes_and_rules():
     assert not isinstance(g.layers[-1], layers.BatchNormalization) and g.layers[-1].activation.__name__ == "tanh"
     gan = CombinedGAN(g, d, c)
     assert gan._d_has_batchnorm and gan.d_output == "logits"
+
+
+def test_frozen_d_batchnorm_batch_mode_keeps_invariants_and_uses_batch_statistics():
+    """frozen_d_batchnorm='batch': G's loss sees D's BN on batch statistics, and D is still unchanged."""
+    g, d, c = small_models(bn_in_g=True, bn_in_d=True)
+    gan = CombinedGAN(g, d, c, frozen_d_batchnorm="batch")
+    gan.compile()
+    real = tf.constant(real_images(32))
+    changes = step_invariants(g, d, lambda: gan.d_step(real), lambda: gan.g_step(32))
+    check_step_invariants(changes)
+    assert changes["d_change_in_g_step"] == 0.0  # moving statistics restored
+    # the loss G's step computes equals D applied in training mode (batch statistics) to the fakes
+    z = gan._noise(tf.constant(32), 1)
+    g_before, d_before = [w.numpy().copy() for w in g.weights], [w.numpy().copy() for w in d.weights]
+    fakes = g(z, training=True)
+    d.trainable = True
+    expected = float(gan._g_loss(tf.ones((32, 1)), d(fakes, training=True)))
+    d.trainable = False
+    for w, value in zip(g.weights + d.weights, g_before + d_before):  # undo the BN updates of these calls
+        w.assign(value)
+    logs = gan.g_step(tf.constant(32))
+    assert float(logs["g_loss"]) == pytest.approx(expected, rel=1e-5)
+    inference = CombinedGAN(g, d, c)  # default: moving statistics, a different loss
+    for w, value in zip(g.weights, g_before):
+        w.assign(value)
+    assert float(inference.g_step(tf.constant(32))["g_loss"]) != pytest.approx(expected, rel=1e-3)
+    with pytest.raises(ValueError, match="frozen_d_batchnorm"):
+        CombinedGAN(g, d, c, frozen_d_batchnorm="train")
