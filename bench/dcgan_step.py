@@ -22,10 +22,8 @@ from pathlib import Path
 import gankit as gk
 from gankit import reference
 
-import keras
-import tensorflow as tf
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import train_loops  # noqa: E402
 from train_loops import dataset, rates, real_data  # noqa: E402
 
 
@@ -44,32 +42,8 @@ def gankit_loop(x, batch: int, spe: int = 50, jit_compile: bool = False):
 
 
 def fused_loop(x, batch: int):
-    g, d = reference.dcgan_generator(), reference.dcgan_discriminator()
-    d_opt, g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
-    bce = keras.losses.BinaryCrossentropy(from_logits=True)
-
-    @tf.function
-    def step(real):
-        n = tf.shape(real)[0]
-        fake = g(tf.random.normal((n, 100)), training=True)
-        with tf.GradientTape() as tape:
-            p_real, p_fake = d(real, training=True), d(fake, training=True)  # normalised separately
-            d_loss = 0.5 * (bce(tf.ones_like(p_real), p_real) + bce(tf.zeros_like(p_fake), p_fake))
-        d_opt.apply_gradients(zip(tape.gradient(d_loss, d.trainable_variables), d.trainable_variables))
-        with tf.GradientTape() as tape:
-            p_fake = d(g(tf.random.normal((n, 100)), training=True), training=False)  # D frozen
-            g_loss = bce(tf.ones_like(p_fake), p_fake)
-        g_opt.apply_gradients(zip(tape.gradient(g_loss, g.trainable_variables), g.trainable_variables))
-        return d_loss, g_loss
-
-    iterator = iter(dataset(x, batch))
-
-    def run():
-        for _ in range(10):
-            step(next(iterator))
-        return 10
-
-    return run
+    models = (reference.dcgan_generator(), reference.dcgan_discriminator())
+    return train_loops.fused_loop(x, batch, models=models, from_logits=True, chunk=10)
 
 
 def main() -> None:

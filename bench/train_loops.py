@@ -87,10 +87,13 @@ def gankit_loop(x: np.ndarray, batch: int, spe: int = 50, jit_compile: bool = Tr
     return run
 
 
-def fused_loop(x: np.ndarray, batch: int):
-    g, d = reference.seed002_generator(), reference.seed002_discriminator()
+def fused_loop(x: np.ndarray, batch: int, models=None, from_logits: bool = False, chunk: int = 100):
+    """A hand-written fused step: D on a real and a fake batch (normalised separately), then G
+    through D in inference mode, as ``CombinedGAN`` does. ``models``: ``(generator, discriminator)``,
+    by default seed 002's; ``from_logits``: D outputs logits; ``chunk``: steps per call of ``run``."""
+    g, d = models or (reference.seed002_generator(), reference.seed002_discriminator())
     d_opt, g_opt = keras.optimizers.Adam(2e-4, beta_1=0.5), keras.optimizers.Adam(2e-4, beta_1=0.5)
-    bce = keras.losses.BinaryCrossentropy()
+    bce = keras.losses.BinaryCrossentropy(from_logits=from_logits)
 
     @tf.function
     def step(real):
@@ -109,9 +112,9 @@ def fused_loop(x: np.ndarray, batch: int):
     iterator = iter(dataset(x, batch))
 
     def run():
-        for _ in range(100):
+        for _ in range(chunk):
             step(next(iterator))
-        return 100
+        return chunk
 
     return run
 
