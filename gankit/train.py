@@ -201,9 +201,6 @@ class CombinedGAN(keras.Model):
         self.latent_dim = int(latent_shape[1])
         self.seed = int(seed)
         self.discriminator.trainable = False  # the resting state, as in the seed
-        self._d_has_batchnorm = any(
-            isinstance(layer, keras.layers.BatchNormalization) for layer in discriminator._flatten_layers()
-        )
         if frozen_d_batchnorm not in ("inference", "batch"):
             raise ValueError(f"frozen_d_batchnorm must be 'inference' or 'batch', got {frozen_d_batchnorm!r}.")
         self.frozen_d_batchnorm = frozen_d_batchnorm
@@ -213,6 +210,7 @@ class CombinedGAN(keras.Model):
             if isinstance(layer, keras.layers.BatchNormalization)
             for variable in (layer.moving_mean, layer.moving_variance)
         ]
+        self._d_has_batchnorm = bool(self._d_bn_statistics)
         self._d_loss = _compiled_loss(discriminator)
         self._g_loss = _compiled_loss(combined)
         self.trackers = {key: keras.metrics.Mean(name=key) for key in LOG_KEYS}
@@ -320,7 +318,7 @@ class CombinedGAN(keras.Model):
         """
         self.discriminator.trainable = False  # frozen: not updated, its BatchNorm in inference mode
         z = self._noise(batch_size, 1)
-        batch_statistics = self.frozen_d_batchnorm == "batch" and bool(self._d_bn_statistics)
+        batch_statistics = self.frozen_d_batchnorm == "batch" and self._d_has_batchnorm
         if batch_statistics:  # BN on the fake batch's statistics; moving statistics restored below
             saved = [tf.identity(v.value) for v in self._d_bn_statistics]
             self.discriminator.trainable = True
