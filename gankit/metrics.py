@@ -1,4 +1,4 @@
-"""Sample-quality measures for generated digits, based on a small digit classifier.
+"""Sample-quality measures for generated images, based on a small classifier per dataset.
 
 * :func:`classifier_scores`: share of confidently recognised digits, classes, class entropy;
 * :func:`frechet_distance`: Fréchet distance (FD) between the classifier's 128-d ``features`` of two
@@ -6,14 +6,17 @@
   to :func:`real_vs_real_fd`, the FD between two disjoint real sets of the same size;
 * :func:`kernel_distance`: KID, an unbiased MMD^2 with a cubic polynomial kernel on the same features;
 * :func:`memorisation`: pixel distance of samples to their nearest training image, vs the same for
-  real test images (a model that copies its training set gets much smaller distances).
+  real test images (a model that copies its training set gets much smaller distances);
+* :class:`FrechetCurve`: a training callback that records FD at every logging interval.
 
-The classifier is a small CNN trained by the project on real MNIST digits::
+The classifier is a small CNN trained by the project on real MNIST digits (and one with the same
+architecture on Fashion-MNIST, :func:`classifier` ``("fashion_mnist")``)::
 
-    python -m gankit.metrics train-classifier   # ~1 min on 2 CPU cores; writes gankit/assets/
+    python -m gankit.metrics train-classifier                          # ~1 min on 2 CPU cores
+    python -m gankit.metrics train-classifier --dataset fashion_mnist  # ~3 min; both write gankit/assets/
 
-Its weights (``gankit/assets/digit_classifier.weights.h5``, ~2 MB) and a JSON card with its
-test accuracy are committed, so :func:`digit_classifier` works offline on a fresh clone.
+Their weights (``gankit/assets/*.weights.h5``, ~2 MB each) and JSON cards with their test
+accuracy are committed, so :func:`classifier` works offline on a fresh clone.
 
 :func:`classifier_scores` turns its predictions on generated digits into numbers a reader can
 compare with the same numbers on real test digits: the share the classifier labels confidently,
@@ -38,6 +41,15 @@ import keras
 ASSETS = Path(__file__).resolve().parent / "assets"
 CLASSIFIER_PATH = ASSETS / "digit_classifier.weights.h5"
 CLASSIFIER_CARD = ASSETS / "digit_classifier.json"
+CLASSIFIER_PATHS = {
+    "mnist": CLASSIFIER_PATH,
+    "fashion_mnist": ASSETS / "fashion_classifier.weights.h5",
+}
+"""The committed weights per dataset (same architecture); cards sit beside them as ``.json``."""
+
+
+def _card_path(weights: Path) -> Path:
+    return weights.with_name(weights.name.replace(".weights.h5", ".json"))
 
 
 def build_digit_classifier() -> keras.Model:
@@ -74,11 +86,16 @@ def _check_images(images) -> np.ndarray:
 
 
 def train_digit_classifier(
-    epochs: int = 8, seed: int = 0, path: str | os.PathLike | None = CLASSIFIER_PATH, verbose: bool = True
+    epochs: int = 8,
+    seed: int = 0,
+    path: str | os.PathLike | None = CLASSIFIER_PATH,
+    verbose: bool = True,
+    dataset: str = "mnist",
 ) -> tuple[keras.Model, dict]:
-    """Trains the classifier on MNIST's training split and measures it on the test split.
+    """Trains the classifier on a dataset's training split and measures it on the test split.
 
     Args:
+        dataset: ``"mnist"`` or ``"fashion_mnist"`` (:func:`gankit.data.load_images`).
         epochs: passes over the training digits.
         seed: seed for weights and shuffling.
         path: where to save the weights (and a JSON card beside them); ``None`` to not save.
@@ -90,8 +107,8 @@ def train_digit_classifier(
     from gankit import config, data
 
     config.seed_everything(seed)
-    x_train, y_train, tag = data.load_mnist("train", verbose=verbose)
-    x_test, y_test, _ = data.load_mnist("test", verbose=False)
+    x_train, y_train, tag = data.load_images(dataset, "train", verbose=verbose)
+    x_test, y_test, _ = data.load_images(dataset, "test", verbose=False)
     model = build_digit_classifier()
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
     model.fit(
@@ -99,6 +116,7 @@ def train_digit_classifier(
     )
     _, accuracy = model.evaluate(data.scale_images(x_test)[..., None], y_test, verbose=0)
     card = {
+        "dataset": dataset,
         "test_accuracy": round(float(accuracy), 4),
         "train_digits": int(len(x_train)),
         "test_digits": int(len(x_test)),
@@ -114,7 +132,7 @@ def train_digit_classifier(
         model.save_weights(handle.name)
         os.chmod(handle.name, 0o644)
         os.replace(handle.name, path)
-        path.with_name(path.name.replace(".weights.h5", ".json")).write_text(json.dumps(card, indent=1) + "\n")
+        _card_path(path).write_text(json.dumps(card, indent=1) + "\n")
     return model, card
 
 
@@ -141,8 +159,34 @@ def digit_classifier(path: str | os.PathLike = CLASSIFIER_PATH) -> keras.Model:
     return _CACHE[key]
 
 
+def classifier(dataset: str = "mnist") -> keras.Model:
+    """The committed classifier for ``dataset`` (``"mnist"`` or ``"fashion_mnist"``), loaded once.
+
+    Pass it as ``classifier=`` to the scores of this module to measure Fashion-MNIST samples.
+
+    Raises:
+        ValueError: for an unknown dataset.
+        RuntimeError: if its weights are missing (the message names the command that trains them).
+    """
+    if dataset not in CLASSIFIER_PATHS:
+        raise ValueError(f"dataset must be one of {tuple(CLASSIFIER_PATHS)}, got {dataset!r}.")
+    path = CLASSIFIER_PATHS[dataset]
+    if not path.exists():
+        raise RuntimeError(
+            f"No {dataset} classifier weights at {path}. Train them with `python -m gankit.metrics "
+            f"train-classifier --dataset {dataset}`."
+        )
+    return digit_classifier(path)
+
+
 def classifier_card(path: str | os.PathLike = CLASSIFIER_CARD) -> dict:
-    """The JSON card written with the weights (test accuracy, data used)."""
+    """The JSON card written with the weights (test accuracy, data used).
+
+    Args:
+        path: a card file, or a dataset name (``"mnist"``, ``"fashion_mnist"``).
+    """
+    if isinstance(path, str) and path in CLASSIFIER_PATHS:
+        path = _card_path(CLASSIFIER_PATHS[path])
     return json.loads(Path(path).read_text())
 
 
@@ -318,16 +362,62 @@ def memorisation(samples, train_images, test_images) -> dict:
     }
 
 
+class FrechetCurve(keras.callbacks.Callback):
+    """Measures FD of ``generator(z)`` against real images during training, for an FD curve.
+
+    Use it as a callback of :meth:`gankit.train.CombinedGAN.train`: at the end of every ``every``
+    logging intervals it generates images from the fixed noise ``z`` (in inference mode) and
+    scores them against ``real_images``, whose features are computed once. Its time is not
+    counted in the trainer's ``train_seconds``.
+
+    Args:
+        real_images: ``(m, 28, 28[, 1])`` real images in [-1, 1] (e.g. the test split).
+        z: fixed noise ``(n, latent_dim)``; use ``n == m`` so that :func:`real_vs_real_fd` of
+            that size is the reference.
+        every: measure every ``every`` logging intervals.
+        classifier: defaults to :func:`digit_classifier`.
+
+    Attributes:
+        steps, seconds, fd: lists, one entry per measurement (``seconds`` is the trainer's
+            ``train_seconds`` at that point).
+    """
+
+    def __init__(self, real_images, z, every: int = 1, classifier: keras.Model | None = None) -> None:
+        super().__init__()
+        z = np.asarray(z, dtype="float32")
+        if z.ndim != 2:
+            raise ValueError(f"z must be (n, latent_dim), got shape {z.shape}.")
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be a positive integer, got {every!r}.")
+        self.classifier = classifier or digit_classifier()
+        self.reference = features(real_images, self.classifier)
+        self.z, self.every = z, every
+        self.steps: list[int] = []
+        self.seconds: list[float] = []
+        self.fd: list[float] = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        images = keras.ops.convert_to_numpy(self.model.generator(self.z, training=False))
+        value = frechet_distance_from_features(features(images, self.classifier), self.reference)
+        self.steps.append(int(self.model.step))
+        self.seconds.append(float(getattr(self.model, "train_seconds", np.nan)))
+        self.fd.append(value)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m gankit.metrics", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     train = sub.add_parser("train-classifier", help="train the digit classifier and save its weights")
     train.add_argument("--epochs", type=int, default=8)
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--dataset", choices=tuple(CLASSIFIER_PATHS), default="mnist")
     args = parser.parse_args(argv)
     if args.command == "train-classifier":
-        _, card = train_digit_classifier(epochs=args.epochs, seed=args.seed)
-        print(f"digit classifier: test accuracy {card['test_accuracy']:.4f} ({card['source']}); saved {CLASSIFIER_PATH}")
+        path = CLASSIFIER_PATHS[args.dataset]
+        _, card = train_digit_classifier(epochs=args.epochs, seed=args.seed, path=path, dataset=args.dataset)
+        print(f"{args.dataset} classifier: test accuracy {card['test_accuracy']:.4f} ({card['source']}); saved {path}")
     return 0
 
 

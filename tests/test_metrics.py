@@ -94,3 +94,39 @@ def test_metric_input_errors():
         gk.metrics.kernel_distance_from_features(np.zeros((1, 3)), np.zeros((5, 3)))
     with pytest.raises(ValueError, match="disjoint"):
         gk.metrics.real_vs_real_fd(np.zeros((10, 28, 28), "float32"), 6)
+
+
+def test_frechet_curve_records_fd_of_the_generator(test_digits):
+    """The FD callback scores generator(z) against real images at interval ends."""
+    import types
+
+    import keras
+
+    x = test_digits[0][:200]
+    copier = keras.Sequential([keras.Input((2,)), keras.layers.Dense(784, activation="tanh"),
+                               keras.layers.Reshape((28, 28, 1))])
+    curve = gk.metrics.FrechetCurve(x, np.zeros((200, 2), "float32"), every=2)
+    curve.set_model(types.SimpleNamespace(generator=copier, step=20, train_seconds=1.5))
+    curve.on_epoch_end(0)  # not a measuring interval
+    curve.on_epoch_end(1)
+    assert curve.steps == [20] and curve.seconds == [1.5]
+    assert curve.fd[0] > 50  # one image repeated 200 times is far from real digits
+    with pytest.raises(ValueError, match="z must be"):
+        gk.metrics.FrechetCurve(x, np.zeros(3))
+
+
+def test_fashion_classifier_is_committed_and_loads_offline():
+    model = gk.metrics.classifier("fashion_mnist")
+    assert model.output_shape == (None, 10)
+    card = gk.metrics.classifier_card("fashion_mnist")
+    assert card["dataset"] == "fashion_mnist" and card["test_accuracy"] > 0.88 and card["train_digits"] == 60000
+    assert gk.metrics.classifier("mnist") is gk.metrics.digit_classifier()
+    with pytest.raises(ValueError, match="dataset must be one of"):
+        gk.metrics.classifier("cifar10")
+
+
+@pytest.mark.skipif(not gk.data.FASHION_DEBIAN_DIR.is_dir(), reason="Debian's dataset-fashion-mnist is not installed")
+def test_fashion_classifier_accuracy_on_the_real_test_set():
+    x, y, _ = gk.data.load_fashion_mnist("test", offline=True, verbose=False)
+    p = gk.metrics.classifier("fashion_mnist").predict(gk.data.scale_images(x[:2000])[..., None], verbose=0)
+    assert float(np.mean(p.argmax(axis=1) == y[:2000])) > 0.88
