@@ -36,6 +36,7 @@ import json
 import math
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Callable, Iterable, Mapping
 
@@ -215,6 +216,7 @@ class CombinedGAN(keras.Model):
         self._g_loss = _compiled_loss(combined)
         self.trackers = {key: keras.metrics.Mean(name=key) for key in LOG_KEYS}
         self.log: dict[str, list[float]] = {"step": [], **{key: [] for key in LOG_KEYS}}
+        self.train_seconds = 0.0  # wall-clock seconds spent in training intervals (see train)
         self.built = True
 
     # --- Keras plumbing -------------------------------------------------------------------
@@ -363,6 +365,7 @@ class CombinedGAN(keras.Model):
         checkpoint_every: int | None = None,
         resume: bool = False,
         progress: bool = True,
+        time_budget: float | None = None,
     ) -> dict[str, np.ndarray]:
         """Trains until ``steps`` steps are done in total, with logging, checks and checkpoints.
 
@@ -378,6 +381,11 @@ class CombinedGAN(keras.Model):
                 to the end of training only.
             resume: restore the latest checkpoint in ``checkpoint_dir`` first.
             progress: show a progress bar.
+            time_budget: stop at the end of the first logging interval at which
+                ``gan.train_seconds`` reaches this many seconds (``steps`` is then a maximum).
+                ``train_seconds`` adds up the wall-clock time of the training intervals only,
+                not the time ``callbacks`` spend at an interval's end (e.g. measuring FD), so two
+                models given the same budget get the same training time.
 
         Returns:
             The history: ``{"step": ..., "d_loss": ..., ...}`` arrays, one entry per interval.
@@ -400,6 +408,10 @@ class CombinedGAN(keras.Model):
             raise ValueError(
                 f"log_every ({log_every}) must be a multiple of steps_per_execution ({self.steps_per_execution})."
             )
+        if time_budget is not None and (
+            isinstance(time_budget, bool) or not isinstance(time_budget, (int, float)) or not time_budget > 0
+        ):
+            raise ValueError(f"time_budget must be a positive number of seconds or None, got {time_budget!r}.")
         if (resume or checkpoint_every) and checkpoint_dir is None:
             raise ValueError("resume and checkpoint_every need a checkpoint_dir.")
         if checkpoint_every is not None and (checkpoint_every < 1 or checkpoint_every % log_every):
@@ -412,7 +424,10 @@ class CombinedGAN(keras.Model):
         if done >= steps:
             return self.logs()
 
-        all_callbacks: list[keras.callbacks.Callback] = [_LogCallback(), _NaNGuard()]
+        if time_budget is not None and self.train_seconds >= time_budget:
+            return self.logs()
+        # The clock comes first, so that its interval ends before any other callback runs.
+        all_callbacks: list[keras.callbacks.Callback] = [_Clock(time_budget), _LogCallback(), _NaNGuard()]
         if progress:
             all_callbacks.append(ProgressBar(total=steps))
         if checkpoint_dir is not None:
@@ -427,6 +442,10 @@ class CombinedGAN(keras.Model):
             verbose=0,
             shuffle=False,
         )
+        if checkpoint_dir is not None and self.step < steps:  # stopped early by the time budget
+            latest = latest_checkpoint(checkpoint_dir)
+            if latest is None or int(latest.stem.split("-")[1]) != self.step:
+                save_checkpoint(self, checkpoint_dir)
         return self.logs()
 
     def logs(self) -> dict[str, np.ndarray]:
@@ -435,6 +454,23 @@ class CombinedGAN(keras.Model):
 
 
 # --- callbacks ---------------------------------------------------------------------------------
+class _Clock(keras.callbacks.Callback):
+    """Adds each interval's training time to ``model.train_seconds``; stops at the budget."""
+
+    def __init__(self, budget: float | None) -> None:
+        super().__init__()
+        self.budget = budget
+        self.start = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self.start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.train_seconds += time.perf_counter() - self.start
+        if self.budget is not None and self.model.train_seconds >= self.budget:
+            self.model.stop_training = True
+
+
 class _LogCallback(keras.callbacks.Callback):
     """Appends the interval means of :data:`LOG_KEYS` to ``model.log``."""
 
@@ -569,7 +605,7 @@ def save_checkpoint(gan: CombinedGAN, directory: str | os.PathLike) -> Path:
     for group, variables in _state(gan).items():
         for i, v in enumerate(variables):
             arrays[f"{group}/{i}"] = keras.ops.convert_to_numpy(v)
-    meta = {"step": gan.step, "seed": gan.seed, "log": gan.log}
+    meta = {"step": gan.step, "seed": gan.seed, "log": gan.log, "train_seconds": gan.train_seconds}
     arrays["meta"] = np.asarray(json.dumps(meta))
     path = directory / f"ckpt-{gan.step}.npz"
     with tempfile.NamedTemporaryFile(dir=directory, suffix=".tmp", delete=False) as handle:
@@ -619,6 +655,7 @@ def restore_checkpoint(gan: CombinedGAN, directory_or_file: str | os.PathLike) -
     if meta["seed"] != gan.seed:
         raise ValueError(f"{path} was trained with seed {meta['seed']}, this trainer has seed {gan.seed}.")
     gan.log = meta["log"]
+    gan.train_seconds = float(meta.get("train_seconds", 0.0))
     return gan.step
 
 

@@ -392,3 +392,32 @@ def test_frozen_d_batchnorm_batch_mode_keeps_invariants_and_uses_batch_statistic
     assert float(inference.g_step(tf.constant(32))["g_loss"]) != pytest.approx(expected, rel=1e-3)
     with pytest.raises(ValueError, match="frozen_d_batchnorm"):
         CombinedGAN(g, d, c, frozen_d_batchnorm="train")
+
+
+def test_time_budget_stops_training_and_excludes_callback_time(tmp_path):
+    """A time budget stops at an interval end; the time other callbacks take is not counted."""
+
+    class Slow(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            time.sleep(0.2)
+
+    g, d, c = small_models()
+    gan = CombinedGAN(g, d, c)
+    gan.compile(steps_per_execution=5)
+    start = time.perf_counter()
+    gan.train(dataset(real_images()), steps=1_000_000, log_every=10, time_budget=1.0, callbacks=[Slow()],
+              checkpoint_dir=tmp_path, progress=False)
+    wall = time.perf_counter() - start
+    intervals = len(gan.logs()["step"])
+    assert 1.0 <= gan.train_seconds < wall - 0.2 * intervals * 0.9, (gan.train_seconds, wall, intervals)
+    assert gan.step == 10 * intervals < 1_000_000
+    assert gk.train.latest_checkpoint(tmp_path).name == f"ckpt-{gan.step}.npz"  # saved where it stopped
+    first = gan.step
+    gan.train(dataset(real_images()), steps=1_000_000, log_every=10, time_budget=1.0, progress=False)
+    assert gan.step == first  # budget already spent: nothing more
+    gan.train(dataset(real_images()), steps=1_000_000, log_every=10, time_budget=gan.train_seconds + 0.3,
+              progress=False)
+    assert gan.step > first
+    for bad in (0, -1.0, True, "10"):
+        with pytest.raises(ValueError, match="time_budget"):
+            gan.train(dataset(real_images()), steps=10, log_every=10, time_budget=bad, progress=False)
