@@ -4,12 +4,13 @@ Notebooks do ``import gankit as gk`` and use one module per idea:
 
 * ``gk.config``: quick/full mode (``GANKIT_MODE``) and ``seed_everything``.
 * ``gk.device``: where training runs (CPU/GPU) and the ``tf.distribute`` strategy.
-* ``gk.data``: MNIST as a ``tf.data`` pipeline in [-1, 1], online or offline.
+* ``gk.data``: MNIST and Fashion-MNIST as a ``tf.data`` pipeline in [-1, 1], online or offline.
 * ``gk.losses``: D's cross-entropy and the generator costs (minimax, non-saturating, ...).
 * ``gk.metrics``: sample quality from a small digit classifier.
 * ``gk.toy``: 2-D toy data (a ring of Gaussians) and its mode-coverage measure.
 * ``gk.viz``: sample grids, training curves, GIFs.
 * ``gk.train``: the combined-model GAN trainer, its callbacks and checkpoints.
+* ``gk.reference``: the seeds' models (MLP GAN of seed 002, a DCGAN) and the seed's literal loop.
 """
 
 import importlib
@@ -17,7 +18,7 @@ import importlib
 from gankit import _env  # noqa: F401  (first: quiets TensorFlow's start-up logging)
 from gankit import config
 
-__all__ = ["config", "data", "device", "losses", "metrics", "toy", "train", "viz"]
+__all__ = ["config", "data", "device", "losses", "metrics", "reference", "toy", "train", "viz"]
 __version__ = "0.1.0"
 
 
