@@ -34,6 +34,9 @@ def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in
         timeout: seconds allowed per cell.
         in_place: overwrite ``path``; defaults to ``True`` in full mode, ``False`` in quick mode.
 
+    The executed copy records the run in its metadata: ``{"gankit": {"mode", "seconds", "executed"}}``
+    (the whole run's wall-clock seconds and date), so a stored notebook says how long its full run took.
+
     Returns:
         The path written.
 
@@ -68,11 +71,13 @@ def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in
             os.environ.pop("GANKIT_MODE", None)
         else:
             os.environ["GANKIT_MODE"] = old_mode
+    seconds = time.monotonic() - start
+    notebook.metadata["gankit"] = {"mode": mode, "seconds": round(seconds), "executed": time.strftime("%Y-%m-%d")}
     with tempfile.NamedTemporaryFile("w", dir=target.parent, suffix=".tmp", delete=False, encoding="utf-8") as handle:
         nbformat.write(notebook, handle)
     os.chmod(handle.name, (path.stat().st_mode & 0o777) | 0o644)  # keep it readable, like the original
     os.replace(handle.name, target)
-    print(f"{path}: executed in {mode} mode in {time.monotonic() - start:.0f} s -> {target}")
+    print(f"{path}: executed in {mode} mode in {seconds:.0f} s -> {target}")
     return target
 
 

@@ -28,6 +28,8 @@ def test_quick_run_writes_a_separate_executed_copy(tmp_path):
     assert [c.execution_count for c in executed.cells] == [1, 2]
     assert nbformat.read(path, as_version=4).cells[0].outputs == []  # original untouched
     assert run.read_result(out) == {"notebook": "x", "mode": "quick"}
+    record = executed.metadata["gankit"]
+    assert record["mode"] == "quick" and 0 <= record["seconds"] < 120 and len(record["executed"]) == 10
 
 
 def test_failing_notebook_leaves_the_file_unchanged(tmp_path):
