@@ -224,6 +224,81 @@ def classifier_scores(images, classifier: keras.Model | None = None, threshold: 
     }
 
 
+def _check_labels(labels, n: int, name: str = "labels") -> np.ndarray:
+    y = np.asarray(labels)
+    if y.shape != (n,):
+        raise ValueError(f"{name} must have shape ({n},), one per image, got {y.shape}.")
+    if not np.all(np.isfinite(y.astype("float64"))) or not np.all(np.mod(y, 1) == 0) or (n and y.min() < 0):
+        raise ValueError(f"{name} must be non-negative integers (class indices).")
+    return y.astype("int64")
+
+
+def label_accuracy(images, labels, classifier: keras.Model | None = None, num_classes: int = 10) -> dict:
+    """How often the classifier sees the class a conditional generator was asked for.
+
+    Args:
+        images: generated images ``(n, 28, 28[, 1])`` in [-1, 1].
+        labels: the requested classes ``(n,)``, ints in ``[0, num_classes)``.
+        classifier: the course's classifier for the dataset (defaults to :func:`digit_classifier`).
+        num_classes: number of classes.
+
+    Returns:
+        ``overall``: share of images classified as their requested class; ``per_class``: that share
+        for each requested class (``nan`` for a class never requested); ``worst_class`` and
+        ``worst``: the class with the lowest share and its share; ``predicted``: the classifier's
+        labels ``(n,)``.
+
+    Raises:
+        ValueError: on bad images, or labels of the wrong shape or out of range.
+    """
+    x = _check_images(images)
+    y = _check_labels(labels, len(x))
+    if y.max() >= num_classes:
+        raise ValueError(f"labels must lie in [0, {num_classes}), got {y.max()}.")
+    classifier = classifier or digit_classifier()
+    predicted = classifier.predict(x, batch_size=500, verbose=0).argmax(axis=1)
+    hit = predicted == y
+    per_class = np.array([hit[y == c].mean() if np.any(y == c) else np.nan for c in range(num_classes)])
+    worst = int(np.nanargmin(per_class))
+    return {
+        "overall": float(hit.mean()),
+        "per_class": per_class.tolist(),
+        "worst_class": worst,
+        "worst": float(per_class[worst]),
+        "predicted": predicted,
+    }
+
+
+def per_class_fd(images, labels, real_images, real_labels, classifier: keras.Model | None = None, num_classes: int = 10) -> np.ndarray:
+    """FD between generated and real images of each class, on the classifier's features.
+
+    Each class has few images (about n / 10), so these values are biased upwards more than an
+    FD over all classes: compare them with the same function on two real sets of the same sizes.
+
+    Args:
+        images, labels: generated images ``(n, 28, 28[, 1])`` and the classes asked for ``(n,)``.
+        real_images, real_labels: real images and their classes.
+        classifier: the course's classifier (defaults to :func:`digit_classifier`).
+        num_classes: number of classes.
+
+    Returns:
+        ``(num_classes,)`` FD per class.
+
+    Raises:
+        ValueError: on bad inputs, or a class with fewer than 2 images on either side.
+    """
+    classifier = classifier or digit_classifier()
+    fake, real = features(images, classifier), features(real_images, classifier)
+    y_fake, y_real = _check_labels(labels, len(fake)), _check_labels(real_labels, len(real), "real_labels")
+    values = []
+    for c in range(num_classes):
+        a, b = fake[y_fake == c], real[y_real == c]
+        if len(a) < 2 or len(b) < 2:
+            raise ValueError(f"class {c} has {len(a)} generated and {len(b)} real images; FD needs at least 2 of each.")
+        values.append(frechet_distance_from_features(a, b))
+    return np.asarray(values)
+
+
 _FEATURES: dict[int, keras.Model] = {}
 
 
@@ -372,21 +447,23 @@ class FrechetCurve(keras.callbacks.Callback):
 
     Args:
         real_images: ``(m, 28, 28[, 1])`` real images in [-1, 1] (e.g. the test split).
-        z: fixed noise ``(n, latent_dim)``; use ``n == m`` so that :func:`real_vs_real_fd` of
-            that size is the reference.
+        z: fixed noise ``(n, latent_dim)`` (conditional generators: a pair ``(z, labels)``);
+            use ``n == m`` so that :func:`real_vs_real_fd` of that size is the reference.
         every: measure every ``every`` logging intervals.
         classifier: defaults to :func:`digit_classifier`.
 
     Attributes:
         steps, seconds, fd: lists, one entry per measurement (``seconds`` is the trainer's
             ``train_seconds`` at that point).
+        label_accuracy: for a conditional generator (``z`` a pair ``(z, labels)``), the share
+            of images the classifier assigns to the class asked for, one entry per measurement.
     """
 
     def __init__(self, real_images, z, every: int = 1, classifier: keras.Model | None = None) -> None:
         super().__init__()
-        z = np.asarray(z, dtype="float32")
-        if z.ndim != 2:
-            raise ValueError(f"z must be (n, latent_dim), got shape {z.shape}.")
+        from gankit.train import generator_inputs
+
+        z = generator_inputs(z)
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"every must be a positive integer, got {every!r}.")
         self.classifier = classifier or digit_classifier()
@@ -395,6 +472,7 @@ class FrechetCurve(keras.callbacks.Callback):
         self.steps: list[int] = []
         self.seconds: list[float] = []
         self.fd: list[float] = []
+        self.label_accuracy: list[float] = []
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every:
@@ -404,6 +482,9 @@ class FrechetCurve(keras.callbacks.Callback):
         self.steps.append(int(self.model.step))
         self.seconds.append(float(getattr(self.model, "train_seconds", np.nan)))
         self.fd.append(value)
+        if isinstance(self.z, list):  # conditional: did G draw the classes it was asked for?
+            predicted = self.classifier.predict(images, batch_size=500, verbose=0).argmax(axis=1)
+            self.label_accuracy.append(float(np.mean(predicted == self.z[1])))
 
 
 def main(argv: list[str] | None = None) -> int:

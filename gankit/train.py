@@ -106,12 +106,23 @@ class CombinedGAN(keras.Model):
         gan.compile(steps_per_execution=50)
         history = gan.train(dataset, steps=10_000)
 
+    **Conditional GANs** (notebook 4): give G two inputs ``[z, labels]`` and D two inputs
+    ``[images, labels]``, build ``combined = Model([z, c], discriminator([generator([z, c]), c]))``,
+    pass ``num_classes`` and train on ``(images, labels)`` batches
+    (``gk.data.mnist_dataset(..., labels=True)``). Fakes are made for labels drawn uniformly at
+    random. With ``mismatched_pairs=True`` D also learns to reject real images paired with a wrong
+    label (Reed et al., 2016, the algorithm of seed 004): its loss becomes
+    ``0.5 * (L(real, c) + 0.5 * (L(fake, c') + L(real, wrong c)))`` instead of
+    ``0.5 * (L(real, c) + L(fake, c'))``.
+
     Args:
-        generator: maps noise ``(batch, latent_dim)`` to images ``(batch, *image_shape)``.
-        discriminator: maps images to a probability ``(batch, 1)`` that they are real; compiled
-            with its own loss and optimizer.
-        combined: ``Model(z, discriminator(generator(z)))`` compiled with its own loss and
-            optimizer (a *different* optimizer instance from D's; Keras 3 rejects a shared one).
+        generator: maps noise ``(batch, latent_dim)`` (and, if conditional, int labels
+            ``(batch,)``) to images ``(batch, *image_shape)``.
+        discriminator: maps images (and, if conditional, labels) to a probability ``(batch, 1)``
+            that they are real (or a logit); compiled with its own loss and optimizer.
+        combined: ``Model(z, discriminator(generator(z)))`` (conditional: with the labels, see
+            above) compiled with its own loss and optimizer (a *different* optimizer instance from
+            D's; Keras 3 rejects a shared one).
         generator_cost: G's cost. ``None`` (default): the combined model's compiled loss with
             label 1, as in the seed. Or a name from :data:`gankit.losses.GENERATOR_COSTS`
             (``"minimax"``, ``"non_saturating"``, ``"maximum_likelihood"`` need a discriminator
@@ -126,12 +137,16 @@ class CombinedGAN(keras.Model):
             statistics are restored after the step, so D stays unchanged. Only matters if D has
             batch norm.
         seed: seed of the noise stream.
+        num_classes: number of classes of a conditional GAN (labels ``0 .. num_classes - 1``);
+            ``None`` for an unconditional one.
+        mismatched_pairs: conditional only: add D's third term, real images with wrong labels
+            (labelled fake); logged as ``d_wrong``, D's mean output on those pairs.
         name: model name.
 
     Raises:
         ValueError: if a model is missing, unbuilt, uncompiled, the optimizers are shared, the
-            combined model does not contain both networks, or ``generator_cost`` does not match
-            what the discriminator outputs.
+            combined model does not contain both networks, ``generator_cost`` does not match
+            what the discriminator outputs, or the conditional arguments do not match the models.
     """
 
     def __init__(
@@ -143,6 +158,8 @@ class CombinedGAN(keras.Model):
         generator_cost: str | Callable | None = None,
         frozen_d_batchnorm: str = "inference",
         seed: int = 0,
+        num_classes: int | None = None,
+        mismatched_pairs: bool = False,
         name: str = "combined_gan",
     ) -> None:
         super().__init__(name=name)
@@ -160,9 +177,31 @@ class CombinedGAN(keras.Model):
                 "to the variables it first updates. Give each compile() its own optimizer, e.g. "
                 "keras.optimizers.Adam(2e-4, 0.5) twice."
             )
+        conditional = len(generator.inputs or ()) == 2
+        if len(generator.inputs or ()) > 2 or len(discriminator.inputs or ()) != 1 + conditional or len(
+            combined.inputs or ()
+        ) != 1 + conditional:
+            raise ValueError(
+                "expected an unconditional GAN (G(z), D(images), combined(z)) or a conditional one "
+                "(G([z, labels]), D([images, labels]), combined([z, labels])); got inputs "
+                f"G {len(generator.inputs or ())}, D {len(discriminator.inputs or ())}, "
+                f"combined {len(combined.inputs or ())}."
+            )
+        if conditional and (isinstance(num_classes, bool) or not isinstance(num_classes, (int, np.integer)) or num_classes < 2):
+            raise ValueError(
+                f"a conditional GAN needs num_classes, an integer >= 2 (e.g. 10 for MNIST), got {num_classes!r}."
+            )
+        if not conditional and (num_classes is not None or mismatched_pairs):
+            raise ValueError(
+                "num_classes and mismatched_pairs are for a conditional GAN, whose generator takes "
+                "[z, labels] and whose discriminator takes [images, labels]."
+            )
         inner = {id(layer) for layer in combined._flatten_layers()}
         if id(generator) not in inner or id(discriminator) not in inner:
-            raise ValueError("combined must be built as keras.Model(z, discriminator(generator(z))).")
+            raise ValueError(
+                "combined must be built as keras.Model(z, discriminator(generator(z))) (conditional: "
+                "keras.Model([z, c], discriminator([generator([z, c]), c])))."
+            )
         latent_shape = generator.inputs[0].shape if generator.inputs else None
         if latent_shape is None or len(latent_shape) != 2:
             raise ValueError("generator must take a flat noise vector: Input(shape=(latent_dim,)).")
@@ -201,6 +240,9 @@ class CombinedGAN(keras.Model):
         self.combined = combined
         self.latent_dim = int(latent_shape[1])
         self.seed = int(seed)
+        self.conditional = conditional
+        self.num_classes = int(num_classes) if conditional else None
+        self.mismatched_pairs = bool(mismatched_pairs)
         self.discriminator.trainable = False  # the resting state, as in the seed
         if frozen_d_batchnorm not in ("inference", "batch"):
             raise ValueError(f"frozen_d_batchnorm must be 'inference' or 'batch', got {frozen_d_batchnorm!r}.")
@@ -214,8 +256,9 @@ class CombinedGAN(keras.Model):
         self._d_has_batchnorm = bool(self._d_bn_statistics)
         self._d_loss = _compiled_loss(discriminator)
         self._g_loss = _compiled_loss(combined)
-        self.trackers = {key: keras.metrics.Mean(name=key) for key in LOG_KEYS}
-        self.log: dict[str, list[float]] = {"step": [], **{key: [] for key in LOG_KEYS}}
+        self.log_keys = LOG_KEYS + (("d_wrong",) if self.mismatched_pairs else ())
+        self.trackers = {key: keras.metrics.Mean(name=key) for key in self.log_keys}
+        self.log: dict[str, list[float]] = {"step": [], **{key: [] for key in self.log_keys}}
         self.train_seconds = 0.0  # wall-clock seconds spent in training intervals (see train)
         self.built = True
 
@@ -260,48 +303,88 @@ class CombinedGAN(keras.Model):
         return int(self.discriminator.optimizer.iterations.numpy())
 
     # --- the algorithm ----------------------------------------------------------------------
-    def _noise(self, batch_size: tf.Tensor, stream: int) -> tf.Tensor:
-        """Noise ``(batch_size, latent_dim)`` from a stateless seed of (seed, step, stream, replica)."""
+    def _stream_seed(self, stream: int) -> tf.Tensor:
         step = tf.cast(self.discriminator.optimizer.iterations, "int32")
         seed = tf.stack([tf.constant(self.seed, "int32"), step * 2 + stream])
         replica = tf.distribute.get_replica_context()
         if replica is not None:
             seed = tf.random.experimental.stateless_fold_in(seed, replica.replica_id_in_sync_group)
-        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=seed)
+        return seed
 
-    def d_step(self, real: tf.Tensor) -> dict[str, tf.Tensor]:
+    def _noise(self, batch_size: tf.Tensor, stream: int) -> tf.Tensor:
+        """Noise ``(batch_size, latent_dim)`` from a stateless seed of (seed, step, stream, replica)."""
+        return tf.random.stateless_normal((batch_size, self.latent_dim), seed=self._stream_seed(stream))
+
+    def _labels(self, batch_size: tf.Tensor, stream: int, salt: int = 1) -> tf.Tensor:
+        """Uniform int32 labels ``(batch_size,)`` in ``[0, num_classes)`` (``salt`` separates draws)."""
+        seed = tf.random.experimental.stateless_fold_in(self._stream_seed(stream), salt)
+        return tf.random.stateless_uniform((batch_size,), seed=seed, minval=0, maxval=self.num_classes, dtype="int32")
+
+    def _wrong_labels(self, labels: tf.Tensor) -> tf.Tensor:
+        """A label different from each of ``labels``, uniform over the other classes."""
+        shift = tf.random.stateless_uniform(
+            tf.shape(labels), seed=tf.random.experimental.stateless_fold_in(self._stream_seed(0), 2),
+            minval=1, maxval=self.num_classes, dtype="int32",
+        )
+        return (tf.cast(labels, "int32") + shift) % self.num_classes
+
+    def d_step(self, real: tf.Tensor, labels: tf.Tensor | None = None) -> dict[str, tf.Tensor]:
         """D's step: one update of D on a real batch (label 1) and a fake batch (label 0).
 
         Args:
             real: real images ``(batch, *image_shape)``.
+            labels: conditional GANs only: the real images' int labels ``(batch,)``.
 
         Returns:
-            ``d_loss``, ``d_acc_real``, ``d_acc_fake``, ``d_real``, ``d_fake`` for this batch.
+            ``d_loss``, ``d_acc_real``, ``d_acc_fake``, ``d_real``, ``d_fake`` (and ``d_wrong``
+            with ``mismatched_pairs``) for this batch.
         """
         batch_size = tf.shape(real)[0]
-        fakes = self.generator(self._noise(batch_size, 0), training=True)
+        if self.conditional:
+            if labels is None:
+                raise ValueError("a conditional GAN's d_step needs the real images' labels.")
+            labels = tf.cast(labels, "int32")
+            fake_labels = self._labels(batch_size, 0)
+            fakes = self.generator([self._noise(batch_size, 0), fake_labels], training=True)
+            pairs = [(real, labels), (tf.cast(fakes, real.dtype), fake_labels)]
+            if self.mismatched_pairs:
+                pairs.append((real, self._wrong_labels(labels)))
+        else:
+            fakes = self.generator(self._noise(batch_size, 0), training=True)
+            pairs = [(real, None), (tf.cast(fakes, real.dtype), None)]
+
+        def discriminate(images, conditions):
+            return self.discriminator(images if conditions is None else [images, conditions], training=True)
+
         self.discriminator.trainable = True  # read while tracing: D's variables are trainable here
         with tf.GradientTape() as tape:
             if self._d_has_batchnorm:  # DCGAN rule: real and fake batches normalised separately
-                p_real = self.discriminator(real, training=True)
-                p_fake = self.discriminator(fakes, training=True)
-            else:  # no batch statistics: one pass over both batches gives the same outputs, faster
-                p_both = self.discriminator(tf.concat([real, tf.cast(fakes, real.dtype)], 0), training=True)
-                p_real, p_fake = p_both[:batch_size], p_both[batch_size:]
-            loss = 0.5 * (
-                self._d_loss(tf.ones_like(p_real), p_real) + self._d_loss(tf.zeros_like(p_fake), p_fake)
-            )
+                outputs = [discriminate(images, conditions) for images, conditions in pairs]
+            else:  # no batch statistics: one pass over all batches gives the same outputs, faster
+                both = discriminate(
+                    tf.concat([images for images, _ in pairs], 0),
+                    None if pairs[0][1] is None else tf.concat([c for _, c in pairs], 0),
+                )
+                outputs = [both[i * batch_size : (i + 1) * batch_size] for i in range(len(pairs))]
+            p_real, p_fake = outputs[0], outputs[1]
+            negatives = self._d_loss(tf.zeros_like(p_fake), p_fake)
+            if self.mismatched_pairs:
+                negatives = 0.5 * (negatives + self._d_loss(tf.zeros_like(outputs[2]), outputs[2]))
+            loss = 0.5 * (self._d_loss(tf.ones_like(p_real), p_real) + negatives)
             # Under a multi-replica strategy gradients are summed over replicas: scale per replica.
             scaled = loss / tf.distribute.get_strategy().num_replicas_in_sync
         d_vars = self.discriminator.trainable_variables
         grads = tape.gradient(scaled, d_vars)
         self.discriminator.optimizer.apply_gradients(zip(grads, d_vars))
         self.discriminator.trainable = False
-        p_real, p_fake = tf.cast(p_real, "float32"), tf.cast(p_fake, "float32")
+        outputs = [tf.cast(p, "float32") for p in outputs]
         if self.d_output == "logits":
-            p_real, p_fake = tf.sigmoid(p_real), tf.sigmoid(p_fake)
+            outputs = [tf.sigmoid(p) for p in outputs]
+        p_real, p_fake = outputs[0], outputs[1]
         threshold = _THRESHOLD[self.d_output]
+        wrong = {"d_wrong": tf.reduce_mean(outputs[2])} if self.mismatched_pairs else {}
         return {
+            **wrong,
             "d_loss": loss,
             "d_acc_real": tf.reduce_mean(tf.cast(p_real > threshold, "float32")),
             "d_acc_fake": tf.reduce_mean(tf.cast(p_fake < threshold, "float32")),
@@ -320,6 +403,8 @@ class CombinedGAN(keras.Model):
         """
         self.discriminator.trainable = False  # frozen: not updated, its BatchNorm in inference mode
         z = self._noise(batch_size, 1)
+        if self.conditional:
+            z = [z, self._labels(batch_size, 1)]
         batch_statistics = self.frozen_d_batchnorm == "batch" and self._d_has_batchnorm
         if batch_statistics:  # BN on the fake batch's statistics; moving statistics restored below
             saved = [tf.identity(v.value) for v in self._d_bn_statistics]
@@ -342,15 +427,24 @@ class CombinedGAN(keras.Model):
 
     def train_step(self, data) -> dict[str, tf.Tensor]:
         """One GAN iteration: :meth:`d_step` on ``data``, then :meth:`g_step` on as many z."""
-        real = data[0] if isinstance(data, (tuple, list)) else data
-        values = self.d_step(real)
+        if self.conditional:
+            if not isinstance(data, (tuple, list)) or len(data) < 2:
+                raise ValueError(
+                    "a conditional GAN trains on (images, labels) batches: use "
+                    "gk.data.mnist_dataset(..., labels=True)."
+                )
+            real = data[0]
+            values = self.d_step(real, data[1])
+        else:
+            real = data[0] if isinstance(data, (tuple, list)) else data
+            values = self.d_step(real)
         values.update(self.g_step(tf.shape(real)[0]))
         for key, tracker in self.trackers.items():
             tracker.update_state(values[key])
         return {key: tracker.result() for key, tracker in self.trackers.items()}
 
     def call(self, z, training=False):
-        """``generator(z)``: lets the trainer be used like the generator at inference."""
+        """``generator(z)`` (conditional: ``generator([z, labels])``): use the trainer like G."""
         return self.generator(z, training=training)
 
     # --- the training loop --------------------------------------------------------------------
@@ -371,7 +465,7 @@ class CombinedGAN(keras.Model):
 
         Args:
             dataset: an infinite, deterministic ``tf.data.Dataset`` of real batches (e.g.
-                ``gk.data.mnist_dataset``). A resumed run skips the batches already used, so it
+                ``gk.data.mnist_dataset``; conditional GANs: ``(images, labels)`` batches). A resumed run skips the batches already used, so it
                 sees the same data an uninterrupted run would.
             steps: total number of steps (including those done before a resume).
             log_every: steps per logging interval (one history point and one callback epoch).
@@ -472,12 +566,12 @@ class _Clock(keras.callbacks.Callback):
 
 
 class _LogCallback(keras.callbacks.Callback):
-    """Appends the interval means of :data:`LOG_KEYS` to ``model.log``."""
+    """Appends the interval means of the trainer's ``log_keys`` to ``model.log``."""
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}
         self.model.log["step"].append(self.model.step)
-        for key in LOG_KEYS:
+        for key in self.model.log_keys:
             self.model.log[key].append(float(logs.get(key, math.nan)))
 
 
@@ -538,7 +632,8 @@ class FixedNoiseSnapshots(keras.callbacks.Callback):
     the GIF of :func:`gankit.viz.save_gif`).
 
     Args:
-        z: fixed noise ``(n, latent_dim)``.
+        z: fixed noise ``(n, latent_dim)``; for a conditional generator a pair ``(z, labels)``
+            with int labels ``(n,)``.
         every: keep a snapshot every ``every`` intervals.
 
     Attributes:
@@ -548,10 +643,7 @@ class FixedNoiseSnapshots(keras.callbacks.Callback):
 
     def __init__(self, z: np.ndarray, every: int = 1) -> None:
         super().__init__()
-        z = np.asarray(z, dtype="float32")
-        if z.ndim != 2:
-            raise ValueError(f"z must be (n, latent_dim), got shape {z.shape}.")
-        self.z = z
+        self.z = generator_inputs(z)
         self.every = every
         self.steps: list[int] = []
         self.images: list[np.ndarray] = []
@@ -571,6 +663,28 @@ class _CheckpointCallback(keras.callbacks.Callback):
         step = self.model.step
         if step % self.every == 0 or step == self.last:
             save_checkpoint(self.model, self.directory)
+
+
+def generator_inputs(z) -> np.ndarray | list[np.ndarray]:
+    """Checks fixed generator inputs: noise ``(n, latent_dim)``, or ``(z, labels)`` with labels ``(n,)``.
+
+    Returns:
+        float32 noise, or ``[noise, int32 labels]`` for a conditional generator.
+
+    Raises:
+        ValueError: on other shapes, or labels that are not whole numbers.
+    """
+    if isinstance(z, (tuple, list)):
+        if len(z) != 2:
+            raise ValueError(f"conditional inputs must be a pair (z, labels), got {len(z)} items.")
+        noise, labels = generator_inputs(z[0]), np.asarray(z[1])
+        if labels.shape != (len(noise),) or not np.all(np.mod(labels, 1) == 0):
+            raise ValueError(f"labels must be {len(noise)} integers, shape ({len(noise)},); got shape {labels.shape}.")
+        return [noise, labels.astype("int32")]
+    z = np.asarray(z, dtype="float32")
+    if z.ndim != 2:
+        raise ValueError(f"z must be (n, latent_dim), got shape {z.shape}.")
+    return z
 
 
 # --- checkpoints ---------------------------------------------------------------------------------

@@ -64,6 +64,8 @@ def show_grid(
     path: str | os.PathLike | None = None,
     scale: float = 0.5,
     ax=None,
+    row_labels: Sequence[str] | None = None,
+    col_labels: Sequence[str] | None = None,
 ):
     """Shows images as a grid (seed 002's 5x5 sample sheet) and optionally saves it as PNG.
 
@@ -74,17 +76,36 @@ def show_grid(
         path: save the figure here too.
         scale: inches per image.
         ax: draw into this matplotlib axis instead of a new figure.
+        row_labels, col_labels: a label for each row (left) or column (top), e.g. the class a
+            conditional generator was asked for in each row.
 
     Returns:
         The matplotlib figure.
+
+    Raises:
+        ValueError: if there are too few images, or a label list does not match the grid.
     """
+    for labels, count, name in ((row_labels, rows, "row_labels"), (col_labels, cols, "col_labels")):
+        if labels is not None and len(labels) != count:
+            raise ValueError(f"{name} needs {count} labels, got {len(labels)}.")
     canvas = tile(images, rows, cols)
     if ax is None:
         fig, ax = plt.subplots(figsize=(max(2.0, cols * scale), max(2.0, rows * scale)))
     else:
         fig = ax.figure
     ax.imshow(canvas, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
-    ax.axis("off")
+    if row_labels is None and col_labels is None:
+        ax.axis("off")
+    else:  # labels as ticks at the centre of each row / column, no frame
+        h, w = np.shape(images)[1:3]
+        ax.set_yticks([r * (h + 1) + h / 2 for r in range(rows)] if row_labels is not None else [])
+        ax.set_yticklabels([str(label) for label in row_labels] if row_labels is not None else [])
+        ax.set_xticks([c * (w + 1) + w / 2 for c in range(cols)] if col_labels is not None else [])
+        ax.set_xticklabels([str(label) for label in col_labels] if col_labels is not None else [])
+        ax.xaxis.tick_top()
+        ax.tick_params(length=0)
+        for spine in ax.spines.values():
+            spine.set_visible(False)
     if title:
         ax.set_title(title)
     if path is not None:

@@ -113,6 +113,23 @@ def test_frechet_curve_records_fd_of_the_generator(test_digits):
     assert curve.fd[0] > 50  # one image repeated 200 times is far from real digits
     with pytest.raises(ValueError, match="z must be"):
         gk.metrics.FrechetCurve(x, np.zeros(3))
+    assert curve.label_accuracy == []  # unconditional: nothing to check
+
+
+def test_frechet_curve_of_a_conditional_generator_records_label_accuracy(test_digits):
+    """A 'generator' that returns real test digits: asked for their true labels, label accuracy is
+    the classifier's accuracy; asked for wrong labels, it is 0."""
+    import types
+
+    x, y = test_digits[0][:200], test_digits[1][:200]
+    model = gk.metrics.digit_classifier()
+    digits = lambda inputs, training=False: x[..., None]  # noqa: E731
+    expected = np.mean(model.predict(x[..., None], verbose=0).argmax(axis=1) == y)
+    for asked, accuracy in ((y, expected), ((y + 1) % 10, 0.0)):
+        curve = gk.metrics.FrechetCurve(x, (np.zeros((200, 2)), asked), classifier=model)
+        curve.set_model(types.SimpleNamespace(generator=digits, step=10, train_seconds=0.0))
+        curve.on_epoch_end(0)
+        assert curve.fd[0] < 1e-3 and curve.label_accuracy == [pytest.approx(accuracy, abs=0.02)]
 
 
 def test_fashion_classifier_is_committed_and_loads_offline():
@@ -130,3 +147,34 @@ def test_fashion_classifier_accuracy_on_the_real_test_set():
     x, y, _ = gk.data.load_fashion_mnist("test", offline=True, verbose=False)
     p = gk.metrics.classifier("fashion_mnist").predict(gk.data.scale_images(x[:2000])[..., None], verbose=0)
     assert float(np.mean(p.argmax(axis=1) == y[:2000])) > 0.88
+
+
+def test_label_accuracy_and_per_class_fd_on_real_digits(test_digits):
+    """Real test digits 'asked for' with their true labels score the classifier's accuracy."""
+    x, y = test_digits[0][:2000], test_digits[1][:2000]
+    model = gk.metrics.digit_classifier()
+    predicted = model.predict(x[..., None], verbose=0).argmax(axis=1)
+    scores = gk.metrics.label_accuracy(x, y, model)
+    assert scores["overall"] == pytest.approx(np.mean(predicted == y)) and scores["overall"] > 0.95
+    by_hand = [np.mean(predicted[y == c] == c) for c in range(10)]
+    np.testing.assert_allclose(scores["per_class"], by_hand)
+    assert scores["worst"] == min(by_hand) and scores["worst_class"] == int(np.argmin(by_hand))
+    shifted = gk.metrics.label_accuracy(x, (y + 1) % 10, model)  # every label wrong
+    assert shifted["overall"] < 0.05
+    # per-class FD: two disjoint real halves are close; asking for the wrong class is far
+    a, b = slice(0, len(x) // 2), slice(len(x) // 2, len(x))
+    same = gk.metrics.per_class_fd(x[a], y[a], x[b], y[b], model)
+    wrong = gk.metrics.per_class_fd(x[a], (y[a] + 1) % 10, x[b], y[b], model)
+    assert same.shape == (10,) and np.all(wrong > 3 * same)
+
+
+def test_label_metric_input_errors(test_digits):
+    x = test_digits[0][:10]
+    with pytest.raises(ValueError, match="shape"):
+        gk.metrics.label_accuracy(x, np.arange(9))
+    with pytest.raises(ValueError, match=r"\[0, 10\)"):
+        gk.metrics.label_accuracy(x, np.arange(10) + 1)
+    with pytest.raises(ValueError, match="integers"):
+        gk.metrics.label_accuracy(x, np.arange(10) - 0.5)
+    with pytest.raises(ValueError, match="at least 2"):
+        gk.metrics.per_class_fd(x, np.zeros(10, int), x, np.arange(10))

@@ -38,6 +38,17 @@ def test_too_few_images_for_the_grid():
         gk.viz.show_grid(images(), 5, 5)
 
 
+def test_grid_with_row_and_column_labels():
+    x = np.random.default_rng(0).uniform(-1, 1, (6, 8, 8)).astype("float32")
+    fig = gk.viz.show_grid(x, 2, 3, row_labels=["a", "b"], col_labels=[0, 1, 2])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0", "1", "2"]
+    np.testing.assert_allclose(ax.get_yticks(), [4, 13])  # row centres: 8-pixel images, 1-pixel gaps
+    with pytest.raises(ValueError, match="row_labels needs 2"):
+        gk.viz.show_grid(x, 2, 3, row_labels=["a"])
+
+
 def test_plot_history_and_its_check():
     steps = np.arange(1, 4) * 10
     history = {k: np.random.rand(3) for k in gk.train.LOG_KEYS} | {"step": steps}
