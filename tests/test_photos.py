@@ -1,0 +1,100 @@
+"""gankit.photos: the held-out split never meets training, and the (LR, HR) pipeline."""
+
+import numpy as np
+import pytest
+
+from gankit import photos
+
+
+@pytest.fixture(scope="module")
+def splits():
+    return photos.load_photos("train", verbose=False), photos.load_photos("test", verbose=False)
+
+
+def test_held_out_photos_are_fixed_named_and_never_in_training(splits):
+    train, test = splits
+    assert tuple(test) == photos.TEST_PHOTOS == ("astronaut", "chelsea", "coffee")
+    assert not set(train) & set(test)
+    fingerprints = {photos._fingerprint(image) for image in test.values()}
+    assert not any(photos._fingerprint(image) in fingerprints for image in train.values())
+    # both views of the stereo pair are on the training side
+    assert {"motorcycle_left", "motorcycle_right"} <= set(train)
+    for image in list(train.values()) + list(test.values()):
+        assert image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3 and min(image.shape[:2]) >= 96
+    assert len(train) >= 6
+
+
+def test_a_training_copy_of_a_test_photo_is_refused(splits, tmp_path, monkeypatch):
+    import imageio.v3 as iio
+
+    iio.imwrite(tmp_path / "copy.png", splits[1]["coffee"])
+    monkeypatch.setenv("GANKIT_PHOTO_DIR", str(tmp_path))
+    with pytest.raises(RuntimeError, match="held-out"):
+        photos.load_photos("train", verbose=False)
+    assert (tmp_path / "copy.png").exists()  # nothing deleted
+
+
+def test_extra_folder_adds_training_photos_and_skips_junk(tmp_path, monkeypatch):
+    import imageio.v3 as iio
+
+    rng = np.random.default_rng(0)
+    iio.imwrite(tmp_path / "mine.png", rng.integers(0, 256, (120, 130, 3), dtype=np.uint8))
+    (tmp_path / "broken.jpg").write_bytes(b"not a jpeg")
+    monkeypatch.setenv("GANKIT_PHOTO_DIR", str(tmp_path))
+    train = photos.load_photos("train", verbose=False)
+    assert f"{tmp_path.name}/mine" in train and f"{tmp_path.name}/broken" not in train
+    assert (tmp_path / "broken.jpg").exists()
+
+
+def test_sr_pairs_come_only_from_the_given_photos():
+    """Constant-colour 'photos': every HR patch must be one of their colours, LR its downscale."""
+    colours = {f"c{i}": np.full((100 + 10 * i, 120, 3), 40 * i + 20, np.uint8) for i in range(4)}
+    dataset = photos.sr_dataset(colours, crop=32, scale=4, batch_size=8, seed=1)
+    lr, hr = next(iter(dataset))
+    assert lr.shape == (8, 8, 8, 3) and hr.shape == (8, 32, 32, 3)
+    allowed = {40 * i + 20 for i in range(4)}
+    for patch in hr.numpy():
+        value = round(float(patch[0, 0, 0]) * 255)
+        assert value in allowed and np.allclose(patch, value / 255)
+    np.testing.assert_allclose(lr.numpy(), photos.downscale(hr, 4).numpy())
+
+
+def test_sr_dataset_is_deterministic_and_random_across_batches(splits):
+    train = {k: v for k, v in list(splits[0].items())[:3]}
+    first = [b[1].numpy() for b in photos.sr_dataset(train, crop=48, batch_size=4, seed=3).take(2)]
+    again = [b[1].numpy() for b in photos.sr_dataset(train, crop=48, batch_size=4, seed=3).take(2)]
+    np.testing.assert_array_equal(first[0], again[0])
+    np.testing.assert_array_equal(first[1], again[1])
+    assert not np.array_equal(first[0], first[1])
+    assert 0.0 <= first[0].min() and first[0].max() <= 1.0
+
+
+def test_downscale_is_bicubic_and_checks_sizes():
+    image = np.random.default_rng(0).uniform(0, 1, (2, 16, 24, 3)).astype("float32")
+    small = photos.downscale(image, 4).numpy()
+    assert small.shape == (2, 4, 6, 3)
+    # a constant image stays constant
+    np.testing.assert_allclose(photos.downscale(np.full((8, 8, 3), 0.25, "float32"), 2).numpy(), 0.25, atol=1e-6)
+    with pytest.raises(ValueError, match="multiple of scale"):
+        photos.downscale(np.zeros((10, 12, 3), "float32"), 4)
+    assert photos.crop_to_multiple(np.zeros((10, 13, 3)), 4).shape == (8, 12, 3)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [({"crop": 30, "scale": 4}, "multiple of scale"), ({"crop": 500}, "smaller than crop"), ({"batch_size": 0}, "batch_size")],
+)
+def test_sr_dataset_errors(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        photos.sr_dataset({"a": np.zeros((200, 200, 3), np.uint8)}, **kwargs)
+
+
+def test_bad_split_and_missing_scikit_image(monkeypatch):
+    import sys
+
+    with pytest.raises(ValueError, match="split"):
+        photos.load_photos("valid")
+    monkeypatch.setitem(sys.modules, "skimage", None)  # as if it were not installed: import fails
+    monkeypatch.setitem(sys.modules, "skimage.data", None)
+    with pytest.raises(RuntimeError, match="make setup"):
+        photos.load_photos("test")
