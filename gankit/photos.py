@@ -177,9 +177,9 @@ def sr_dataset(photos: dict[str, np.ndarray], crop: int = 96, scale: int = 4, ba
     """
     import tensorflow as tf
 
-    for value, label in ((crop, "crop"), (scale, "scale"), (batch_size, "batch_size"), (seed + 1, "seed + 1")):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-            raise ValueError(f"{label} must be a positive integer, got {value!r}.")
+    for value, label, least in ((crop, "crop", 1), (scale, "scale", 1), (batch_size, "batch_size", 1), (seed, "seed", 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+            raise ValueError(f"{label} must be an integer >= {least}, got {value!r}.")
     if crop % scale:
         raise ValueError(f"crop ({crop}) must be a multiple of scale ({scale}).")
     if not photos:

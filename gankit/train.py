@@ -465,8 +465,9 @@ class CombinedGAN(keras.Model):
 
         Args:
             dataset: an infinite, deterministic ``tf.data.Dataset`` of real batches (e.g.
-                ``gk.data.mnist_dataset``; conditional GANs: ``(images, labels)`` batches). A resumed run skips the batches already used, so it
-                sees the same data an uninterrupted run would.
+                ``gk.data.mnist_dataset``; conditional GANs: ``(images, labels)`` batches). A
+                resumed run skips the batches already used, so it sees the same data an
+                uninterrupted run would.
             steps: total number of steps (including those done before a resume).
             log_every: steps per logging interval (one history point and one callback epoch).
             callbacks: extra Keras callbacks (e.g. :class:`FixedNoiseSnapshots`).
