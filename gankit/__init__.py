@@ -9,6 +9,7 @@ Notebooks do ``import gankit as gk`` and use one module per idea:
 * ``gk.metrics``: sample quality from a small digit classifier.
 * ``gk.photos``: real photographs for super-resolution, a fixed held-out test set, (LR, HR) pairs.
 * ``gk.image_quality``: PSNR and SSIM on the Y channel with a border crop (super-resolution).
+* ``gk.perceptual``: VGG19 features for SRGAN's content loss, when the ImageNet weights load.
 * ``gk.toy``: 2-D toy data (a ring of Gaussians) and its mode-coverage measure.
 * ``gk.viz``: sample grids, training curves, GIFs.
 * ``gk.train``: the combined-model GAN trainer, its callbacks and checkpoints.
@@ -20,7 +21,7 @@ import importlib
 from gankit import _env  # noqa: F401  (first: quiets TensorFlow's start-up logging)
 from gankit import config
 
-__all__ = ["config", "data", "device", "image_quality", "losses", "metrics", "photos", "reference", "toy", "train", "viz"]
+__all__ = ["config", "data", "device", "image_quality", "losses", "metrics", "perceptual", "photos", "reference", "toy", "train", "viz"]
 __version__ = "0.1.0"
 
 

@@ -330,8 +330,9 @@ def _download_worker(
         with urllib.request.urlopen(req, timeout=timeout) as resp:  # timeout: connect + each read
             started.set()
             length = resp.headers.get("Content-Length")
-            if length and length.isdigit() and int(length) > _MAX_DOWNLOAD_BYTES:
-                raise _SourceError(f"server announces {int(length)} bytes; MNIST is about 11 MB")
+            limit = state.get("max_bytes", _MAX_DOWNLOAD_BYTES)
+            if length and length.isdigit() and int(length) > limit:
+                raise _SourceError(f"server announces {int(length)} bytes, more than the expected {limit}")
             dest.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".mnist.npz.", suffix=".part")
             digest = hashlib.sha256()
@@ -344,8 +345,8 @@ def _download_worker(
                     if not chunk:
                         break
                     size += len(chunk)
-                    if size > _MAX_DOWNLOAD_BYTES:
-                        raise _SourceError(f"server sent more than {_MAX_DOWNLOAD_BYTES} bytes")
+                    if size > limit:
+                        raise _SourceError(f"server sent more than {limit} bytes")
                     digest.update(chunk)
                     out.write(chunk)
             got = digest.hexdigest()
@@ -388,16 +389,25 @@ def _describe_network_error(e: BaseException, timeout: float) -> str:
     return f"failed ({type(reason).__name__}: {reason})"
 
 
-def _download_mnist(url: str, dest: Path, timeout: float, expected: str | None = "mnist") -> None:
-    """Downloads and verifies MNIST into ``dest``; raises ``_SourceError`` with a reason.
+def _download_mnist(
+    url: str,
+    dest: Path,
+    timeout: float,
+    expected: str | None = "mnist",
+    max_bytes: int = _MAX_DOWNLOAD_BYTES,
+    total_s: float = _MIN_TOTAL_BUDGET_S,
+) -> None:
+    """Downloads and verifies MNIST (or another file) into ``dest``; raises ``_SourceError`` with a reason.
 
     ``expected``: a SHA-256, ``"mnist"`` for :data:`MNIST_SHA256`, or ``None`` for no hash check.
+    ``max_bytes``: the most the file may have; ``total_s``: the least total deadline.
     """
     state: dict[str, Any] = {
         "started": threading.Event(),
         "done": threading.Event(),
         "cancel": threading.Event(),
         "error": None,
+        "max_bytes": max_bytes,
     }
     if expected == "mnist":
         expected = MNIST_SHA256  # read at call time so tests can patch it
@@ -409,7 +419,7 @@ def _download_mnist(url: str, dest: Path, timeout: float, expected: str | None =
     )
     t0 = time.monotonic()
     first_response = 2.0 * timeout
-    total = max(2.0 * timeout, _MIN_TOTAL_BUDGET_S)
+    total = max(2.0 * timeout, total_s)
     worker.start()
     # Phase 1: a response must start within 2 * timeout (bounds DNS, connect, TLS, headers).
     while not state["started"].is_set() and not state["done"].is_set():

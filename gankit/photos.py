@@ -90,12 +90,15 @@ def _sources(split: str) -> dict[str, Path]:
     return paths
 
 
-def load_photos(split: str = "train", verbose: bool = True) -> dict[str, np.ndarray]:
+def load_photos(split: str = "train", verbose: bool = True, max_side: int | None = None) -> dict[str, np.ndarray]:
     """The course's photos of one split, by name.
 
     Args:
         split: ``"train"`` or ``"test"`` (the held-out :data:`TEST_PHOTOS`).
         verbose: print what was found.
+        max_side: if given, photos whose longer side is larger are shrunk (antialiased bicubic)
+            to that size. Large wallpapers are mostly smooth at full size; shrunk, a training
+            crop holds as much detail as a crop of the test photos (and JPEG artefacts fade).
 
     Returns:
         ``{name: uint8 RGB (h, w, 3)}``, in a fixed order.
@@ -107,6 +110,8 @@ def load_photos(split: str = "train", verbose: bool = True) -> dict[str, np.ndar
     """
     if split not in SPLITS:
         raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
+    if max_side is not None and (isinstance(max_side, bool) or not isinstance(max_side, (int, np.integer)) or max_side < 16):
+        raise ValueError(f"max_side must be an integer >= 16 or None, got {max_side!r}.")
     photos = {}
     for name, path in _sources(split).items():
         image = _read_rgb(path) if path.exists() else None
@@ -120,10 +125,25 @@ def load_photos(split: str = "train", verbose: bool = True) -> dict[str, np.ndar
         leaked = [name for name, image in photos.items() if _fingerprint(image) in test]
         if leaked:
             raise RuntimeError(f"training photos {leaked} have the content of a held-out test photo; remove them.")
+    if max_side is not None:  # after the leak check, which compares the photos as stored
+        photos = {name: _shrink(image, int(max_side)) for name, image in photos.items()}
     if verbose:
         pixels = sum(image.shape[0] * image.shape[1] for image in photos.values()) / 1e6
         print(f"{split} photos: {len(photos)} ({pixels:.1f} Mpixels): {', '.join(photos)}")
     return photos
+
+
+def _shrink(image: np.ndarray, max_side: int) -> np.ndarray:
+    """Resizes ``image`` (uint8) so that its longer side is at most ``max_side``, keeping the aspect."""
+    import tensorflow as tf
+
+    height, width = image.shape[:2]
+    if max(height, width) <= max_side:
+        return image
+    factor = max_side / max(height, width)
+    size = (max(1, round(height * factor)), max(1, round(width * factor)))
+    small = tf.image.resize(tf.constant(image, tf.float32), size, method="bicubic", antialias=True)
+    return np.clip(np.round(small.numpy()), 0, 255).astype("uint8")
 
 
 def downscale(images, scale: int):

@@ -566,6 +566,40 @@ class _Clock(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class TimeBudget(keras.callbacks.Callback):
+    """Stops ``model.fit`` at the first epoch end once ``seconds`` of training have passed.
+
+    Only the time between an epoch's start and end is counted (the training steps), not what
+    the other callbacks do at epoch ends (put this one first in the list). Use short epochs
+    (``steps_per_epoch``) and a large ``epochs`` so that the budget, not the epoch count, stops.
+
+    Args:
+        seconds: the training-time budget; ``None`` never stops.
+
+    Attributes:
+        seconds_spent: training seconds so far.
+        epochs: epochs run so far.
+    """
+
+    def __init__(self, seconds: float | None) -> None:
+        super().__init__()
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or not seconds > 0):
+            raise ValueError(f"seconds must be a positive number or None, got {seconds!r}.")
+        self.budget = seconds
+        self.seconds_spent = 0.0
+        self.epochs = 0
+        self._start = 0.0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.seconds_spent += time.perf_counter() - self._start
+        self.epochs += 1
+        if self.budget is not None and self.seconds_spent >= self.budget:
+            self.model.stop_training = True
+
+
 class _LogCallback(keras.callbacks.Callback):
     """Appends the interval means of the trainer's ``log_keys`` to ``model.log``."""
 

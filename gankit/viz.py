@@ -113,6 +113,57 @@ def show_grid(
     return fig
 
 
+def show_crops(
+    columns: Mapping[str, Sequence[np.ndarray]],
+    boxes: Sequence[tuple[int, int, int]],
+    row_labels: Sequence[str] | None = None,
+    size: float = 2.2,
+    title: str | None = None,
+):
+    """Side-by-side crops of photos: one column per method, one row per photo.
+
+    Args:
+        columns: ``{method: [photo (h, w, 3) floats in [0, 1] or uint8, one per row]}``, e.g.
+            ``{"bicubic": [...], "SRResNet": [...], "original": [...]}``.
+        boxes: one ``(top, left, side)`` square per row, in pixels.
+        row_labels: a name per row (shown on the left).
+        size: inches per crop.
+        title: figure title.
+
+    Returns:
+        The matplotlib figure.
+
+    Raises:
+        ValueError: if a column has the wrong number of photos, or a box falls outside a photo.
+    """
+    if not columns:
+        raise ValueError("columns is empty.")
+    rows = len(boxes)
+    if row_labels is not None and len(row_labels) != rows:
+        raise ValueError(f"row_labels needs {rows} labels, got {len(row_labels)}.")
+    fig, axes = plt.subplots(rows, len(columns), figsize=(size * len(columns), size * rows), squeeze=False)
+    for c, (name, photos) in enumerate(columns.items()):
+        if len(photos) != rows:
+            raise ValueError(f"column {name!r} has {len(photos)} photos for {rows} boxes.")
+        for r, ((top, left, side), photo) in enumerate(zip(boxes, photos)):
+            photo = np.asarray(photo)
+            photo = photo / 255.0 if photo.dtype == np.uint8 else photo
+            if top < 0 or left < 0 or top + side > photo.shape[0] or left + side > photo.shape[1]:
+                raise ValueError(f"box {(top, left, side)} falls outside a {photo.shape[0]}x{photo.shape[1]} photo.")
+            ax = axes[r, c]
+            ax.imshow(np.clip(photo[top : top + side, left : left + side], 0, 1), interpolation="nearest")
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if r == 0:
+                ax.set_title(name)
+            if c == 0 and row_labels is not None:
+                ax.set_ylabel(row_labels[r])
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
 def plot_history(history: Mapping[str, Sequence[float]], title: str | None = None):
     """Plots a GAN's training curves from :meth:`gankit.train.CombinedGAN.logs`.
 

@@ -85,3 +85,68 @@ def test_bad_inputs_are_clear_errors(prediction, target, kwargs, message):
     for measure in (iq.psnr_y, iq.ssim_y):
         with pytest.raises(ValueError, match=message):
             measure(prediction, target, **kwargs)
+
+
+def blur(images, sigma=1.5):
+    """A separable Gaussian blur (numpy), for test inputs."""
+    radius = int(3 * sigma)
+    taps = np.exp(-0.5 * (np.arange(-radius, radius + 1) / sigma) ** 2)
+    taps /= taps.sum()
+    out = np.apply_along_axis(lambda v: np.convolve(np.pad(v, radius, mode="edge"), taps, "valid"), 1, images)
+    return np.apply_along_axis(lambda v: np.convolve(np.pad(v, radius, mode="edge"), taps, "valid"), 2, out)
+
+
+def test_detail_ratio_is_one_for_the_target_below_for_blur_above_for_noise():
+    target = np.clip(photo(size=64) + np.random.default_rng(3).normal(0, 0.05, (2, 64, 64, 3)), 0, 1)
+    np.testing.assert_allclose(iq.detail_ratio(target, target), [1.0, 1.0], rtol=1e-6)
+    blurred = iq.detail_ratio(blur(target), target)
+    noisy = iq.detail_ratio(np.clip(target + np.random.default_rng(4).normal(0, 0.1, target.shape), 0, 1), target)
+    assert np.all(blurred < 0.7) and np.all(noisy > 1.3)
+    assert np.all(iq.detail_ratio(blur(target, 3.0), target) < blurred)  # more blur, less detail
+    with pytest.raises(ValueError, match="sigma"):
+        iq.detail_ratio(target, target, sigma=0)
+
+
+def test_evaluate_sr_scores_each_photo_with_psnr_ssim_and_detail():
+    hr = [photo(1, 64, seed=s)[0] for s in (5, 6)]
+    lr = [tf.image.resize(h, (16, 16), method="bicubic", antialias=True).numpy() for h in hr]
+    upscale = lambda x: tf.image.resize(x, (x.shape[1] * 4, x.shape[2] * 4), method="bicubic")  # noqa: E731
+    scores = iq.evaluate_sr(upscale, lr, hr, border=4, names=["a", "b"])
+    assert list(scores["per_photo"]) == ["a", "b"]
+    for name, h, out in zip("ab", hr, scores["outputs"]):
+        assert out.shape == h.shape and out.min() >= 0 and out.max() <= 1
+        assert scores["per_photo"][name]["psnr"] == pytest.approx(float(iq.psnr_y(out, h)[0]))
+        assert scores["per_photo"][name]["ssim"] == pytest.approx(float(iq.ssim_y(out, h)[0]))
+    assert scores["psnr"] == pytest.approx(np.mean([r["psnr"] for r in scores["per_photo"].values()]))
+    perfect = iq.evaluate_sr(lambda x: np.stack(hr[:1]), lr[:1], hr[:1])
+    assert perfect["psnr"] == np.inf and perfect["detail"] == pytest.approx(1.0)
+
+
+def test_evaluate_sr_errors():
+    hr = [photo(1, 64)[0]]
+    lr = [hr[0][::4, ::4]]
+    with pytest.raises(ValueError, match="as many"):
+        iq.evaluate_sr(lambda x: x, lr, hr + hr)
+    with pytest.raises(ValueError, match="shape"):
+        iq.evaluate_sr(lambda x: x, lr, hr)  # forgot to upscale
+    with pytest.raises(ValueError, match="NaN"):
+        iq.evaluate_sr(lambda x: np.full((1, 64, 64, 3), np.nan), lr, hr)
+
+
+def test_psnr_curve_records_held_out_psnr_during_fit():
+    import keras
+
+    hr = [photo(1, 64, seed=s)[0] for s in (7, 8)]
+    lr = [tf.image.resize(h, (16, 16), method="bicubic", antialias=True).numpy() for h in hr]
+    model = keras.Sequential([keras.Input((None, None, 3)), keras.layers.UpSampling2D(4, interpolation="bicubic"),
+                              keras.layers.Conv2D(3, 3, padding="same")])
+    model.compile(keras.optimizers.Adam(1e-3), "mse")
+    x = np.stack([l for l in lr] * 4).astype("float32")
+    y = np.stack([h for h in hr] * 4).astype("float32")
+    curve = iq.PSNRCurve(lr, hr, every=2)
+    model.fit(x, y, batch_size=4, epochs=4, callbacks=[curve], verbose=0)
+    assert curve.steps == [4, 8] and len(curve.psnr) == len(curve.ssim) == 2
+    outputs = [np.clip(model(l[None]).numpy()[0], 0, 1) for l in lr]
+    assert curve.psnr[-1] == pytest.approx(np.mean([iq.psnr_y(o, h)[0] for o, h in zip(outputs, hr)]))
+    with pytest.raises(ValueError, match="every"):
+        iq.PSNRCurve(lr, hr, every=0)

@@ -98,3 +98,32 @@ def test_bad_split_and_missing_scikit_image(monkeypatch):
     monkeypatch.setitem(sys.modules, "skimage.data", None)
     with pytest.raises(RuntimeError, match="make setup"):
         photos.load_photos("test")
+
+
+def test_max_side_shrinks_only_large_photos_and_checks_leaks_first(splits, tmp_path, monkeypatch):
+    import imageio.v3 as iio
+
+    rng = np.random.default_rng(0)
+    big = np.kron(rng.integers(0, 256, (60, 40, 3), dtype=np.uint8), np.ones((10, 10, 1), np.uint8))  # 600 x 400
+    iio.imwrite(tmp_path / "big.png", big)
+    monkeypatch.setenv("GANKIT_PHOTO_DIR", str(tmp_path))
+    full = photos.load_photos("train", verbose=False)
+    small = photos.load_photos("train", verbose=False, max_side=300)
+    assert small.keys() == full.keys()
+    shrunk = small[f"{tmp_path.name}/big"]
+    assert shrunk.shape == (300, 200, 3) and shrunk.dtype == np.uint8
+    assert abs(float(shrunk.mean()) - float(big.mean())) < 2.0  # same picture, smaller
+    for name, image in small.items():
+        assert max(image.shape[:2]) <= 300
+        if max(full[name].shape[:2]) <= 300:
+            assert np.array_equal(image, full[name])  # small photos untouched
+    # a copy of a test photo is refused even when shrinking would hide its fingerprint
+    iio.imwrite(tmp_path / "copy.png", splits[1]["astronaut"])
+    with pytest.raises(RuntimeError, match="held-out"):
+        photos.load_photos("train", verbose=False, max_side=100)
+
+
+@pytest.mark.parametrize("max_side", [0, 8, 2.5, True, "800"])
+def test_max_side_errors(max_side):
+    with pytest.raises(ValueError, match="max_side"):
+        photos.load_photos("test", verbose=False, max_side=max_side)

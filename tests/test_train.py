@@ -421,3 +421,33 @@ def test_time_budget_stops_training_and_excludes_callback_time(tmp_path):
     for bad in (0, -1.0, True, "10"):
         with pytest.raises(ValueError, match="time_budget"):
             gan.train(dataset(real_images()), steps=10, log_every=10, time_budget=bad, progress=False)
+
+
+def test_time_budget_stops_fit_at_the_first_epoch_end_past_the_budget():
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    x, y = np.zeros((8, 2), "float32"), np.zeros((8, 1), "float32")
+    tiny = gk.train.TimeBudget(1e-9)
+    model.fit(x, y, batch_size=4, epochs=50, callbacks=[tiny], verbose=0)
+    assert tiny.epochs == 1 and int(model.optimizer.iterations.numpy()) == 2 and tiny.seconds_spent > 0
+    unlimited = gk.train.TimeBudget(None)
+    model.fit(x, y, batch_size=4, epochs=3, callbacks=[unlimited], verbose=0)
+    assert unlimited.epochs == 3
+
+
+def test_time_budget_counts_training_not_the_other_callbacks():
+    class Slow(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            time.sleep(0.2)
+
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    budget = gk.train.TimeBudget(100.0)
+    model.fit(np.zeros((4, 2)), np.zeros((4, 1)), epochs=3, callbacks=[budget, Slow()], verbose=0)
+    assert budget.epochs == 3 and budget.seconds_spent < 0.5
+
+
+@pytest.mark.parametrize("seconds", [0, -1, True, "60"])
+def test_time_budget_errors(seconds):
+    with pytest.raises(ValueError, match="seconds"):
+        gk.train.TimeBudget(seconds)

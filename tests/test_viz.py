@@ -82,3 +82,21 @@ def test_plot_runs_and_points():
     assert len(fig.axes) == 2
     with pytest.raises(ValueError, match=r"\(n, 2\)"):
         gk.viz.show_points({"bad": np.zeros((5, 3))})
+
+
+def test_show_crops_draws_one_column_per_method_and_checks_boxes():
+    import matplotlib.pyplot as plt
+
+    rng = np.random.default_rng(0)
+    photos = [rng.uniform(0, 1, (64, 80, 3)), rng.integers(0, 256, (50, 50, 3), dtype=np.uint8)]
+    fig = gk.viz.show_crops({"a": photos, "b": photos}, [(0, 0, 32), (10, 10, 40)], row_labels=["p", "q"])
+    assert len(fig.axes) == 4 and fig.axes[0].get_title() == "a" and fig.axes[0].get_ylabel() == "p"
+    shown = fig.axes[2].images[0].get_array()
+    np.testing.assert_allclose(shown, photos[1][10:50, 10:50] / 255.0)
+    plt.close(fig)
+    with pytest.raises(ValueError, match="outside"):
+        gk.viz.show_crops({"a": photos}, [(0, 0, 32), (30, 30, 40)])
+    with pytest.raises(ValueError, match="boxes"):
+        gk.viz.show_crops({"a": photos[:1]}, [(0, 0, 32), (0, 0, 32)])
+    with pytest.raises(ValueError, match="row_labels"):
+        gk.viz.show_crops({"a": photos}, [(0, 0, 32), (0, 0, 32)], row_labels=["one"])
