@@ -5,6 +5,7 @@ Notebooks do ``import gankit as gk`` and use one module per idea:
 * ``gk.config``: quick/full mode (``GANKIT_MODE``) and ``seed_everything``.
 * ``gk.device``: where training runs (CPU/GPU) and the ``tf.distribute`` strategy.
 * ``gk.data``: MNIST and Fashion-MNIST as a ``tf.data`` pipeline in [-1, 1], online or offline.
+* ``gk.domains``: MNIST-M (Ganin et al.'s recipe) and unpaired two-domain pipelines (CycleGAN).
 * ``gk.losses``: D's cross-entropy and the generator costs (minimax, non-saturating, ...).
 * ``gk.metrics``: sample quality from a small digit classifier.
 * ``gk.photos``: real photographs for super-resolution, a fixed held-out test set, (LR, HR) pairs.
@@ -21,7 +22,7 @@ import importlib
 from gankit import _env  # noqa: F401  (first: quiets TensorFlow's start-up logging)
 from gankit import config
 
-__all__ = ["config", "data", "device", "image_quality", "losses", "metrics", "perceptual", "photos", "reference", "toy", "train", "viz"]
+__all__ = ["config", "data", "device", "domains", "image_quality", "losses", "metrics", "perceptual", "photos", "reference", "toy", "train", "viz"]
 __version__ = "0.1.0"
 
 

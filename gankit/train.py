@@ -600,6 +600,47 @@ class TimeBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class MetricCurve(keras.callbacks.Callback):
+    """Records ``fn(model)`` every ``every`` epochs of ``fit``, with the step count, for a curve.
+
+    Args:
+        fn: ``model -> float``, e.g. the accuracy of a classifier on translated test images.
+        every: measure every ``every`` epochs.
+        clock: a :class:`TimeBudget` of the same ``fit`` (listed before this callback), to
+            record the training seconds of each measurement too.
+
+    Attributes:
+        steps: training steps (batches) seen at each measurement.
+        values: ``fn``'s value at each measurement.
+        seconds: the clock's training seconds at each measurement (empty without a clock).
+    """
+
+    def __init__(self, fn: Callable[[keras.Model], float], every: int = 1, clock: "TimeBudget | None" = None) -> None:
+        super().__init__()
+        if clock is not None and not isinstance(clock, TimeBudget):
+            raise ValueError(f"clock must be a gk.train.TimeBudget or None, got {clock!r}.")
+        self.clock = clock
+        self.seconds: list[float] = []
+        if not callable(fn):
+            raise ValueError(f"fn must be callable (model -> float), got {fn!r}.")
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise ValueError(f"every must be a positive integer, got {every!r}.")
+        self.fn, self.every = fn, every
+        self.seen = 0
+        self.steps: list[int] = []
+        self.values: list[float] = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.seen += 1
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every == 0:
+            self.steps.append(self.seen)
+            if self.clock is not None:
+                self.seconds.append(self.clock.seconds_spent)
+            self.values.append(float(self.fn(self.model)))
+
+
 class _LogCallback(keras.callbacks.Callback):
     """Appends the interval means of the trainer's ``log_keys`` to ``model.log``."""
 

@@ -451,3 +451,23 @@ def test_time_budget_counts_training_not_the_other_callbacks():
 def test_time_budget_errors(seconds):
     with pytest.raises(ValueError, match="seconds"):
         gk.train.TimeBudget(seconds)
+
+
+def test_metric_curve_records_fn_with_the_step_count():
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
+    model.compile("sgd", "mse")
+    curve = gk.train.MetricCurve(lambda m: float(m.layers[0].kernel.numpy().sum()), every=2)
+    model.fit(np.ones((8, 2), "float32"), np.ones((8, 1), "float32"), batch_size=4, epochs=4, callbacks=[curve], verbose=0)
+    assert curve.steps == [4, 8]
+    assert curve.values[-1] == pytest.approx(float(model.layers[0].kernel.numpy().sum()))
+    assert curve.values[0] != curve.values[1]  # measured at different times, the weights moved
+    clock = gk.train.TimeBudget(None)
+    timed = gk.train.MetricCurve(lambda m: 0.0, clock=clock)
+    model.fit(np.ones((8, 2), "float32"), np.ones((8, 1), "float32"), batch_size=4, epochs=3, callbacks=[clock, timed], verbose=0)
+    assert len(timed.seconds) == 3 and timed.seconds[-1] == clock.seconds_spent and timed.seconds == sorted(timed.seconds)
+    with pytest.raises(ValueError, match="callable"):
+        gk.train.MetricCurve(3.0)
+    with pytest.raises(ValueError, match="clock"):
+        gk.train.MetricCurve(lambda m: 0.0, clock=3)
+    with pytest.raises(ValueError, match="every"):
+        gk.train.MetricCurve(lambda m: 0.0, every=0)
