@@ -166,7 +166,7 @@ def evaluate_sr(upscale, lr_images, hr_images, border: int = 4, names=None) -> d
     names = list(names) if names is not None else [str(i) for i in range(len(hr_images))]
     outputs, per_photo = [], {}
     for name, lr, hr in zip(names, lr_images, hr_images):
-        out = np.asarray(keras_output(upscale(np.asarray(lr, "float32")[None])))[0]
+        out = np.asarray(_to_numpy(upscale(np.asarray(lr, "float32")[None])))[0]
         if out.shape != np.shape(hr):
             raise ValueError(f"{name}: the method returned shape {out.shape}, the HR photo is {np.shape(hr)}.")
         if not np.all(np.isfinite(out)):
@@ -182,7 +182,7 @@ def evaluate_sr(upscale, lr_images, hr_images, border: int = 4, names=None) -> d
     return {**means, "per_photo": per_photo, "outputs": outputs}
 
 
-def keras_output(value) -> np.ndarray:
+def _to_numpy(value) -> np.ndarray:
     """A model's output as a NumPy array (tensors, NumPy arrays, or lists of one)."""
     if isinstance(value, (list, tuple)) and len(value) == 1:
         value = value[0]
