@@ -11,7 +11,6 @@ within seconds, so that a notebook can fall back on a documented substitute.
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 from gankit import _env  # noqa: F401
@@ -28,9 +27,9 @@ VGG19_BYTES = 80_134_624
 
 def weights_path() -> Path:
     """Where Keras caches the VGG19 weights: ``$KERAS_HOME/models/`` (default ``~/.keras``)."""
-    home = os.environ.get("KERAS_HOME", "").strip()
-    base = Path(home).expanduser() if home else Path.home() / ".keras"
-    return base / "models" / VGG19_URL.rsplit("/", 1)[1]
+    from gankit.data import keras_cache_path  # $KERAS_HOME/datasets/mnist.npz
+
+    return keras_cache_path().parent.parent / "models" / VGG19_URL.rsplit("/", 1)[1]
 
 
 def _md5(path: Path) -> str:

@@ -549,23 +549,6 @@ class CombinedGAN(keras.Model):
 
 
 # --- callbacks ---------------------------------------------------------------------------------
-class _Clock(keras.callbacks.Callback):
-    """Adds each interval's training time to ``model.train_seconds``; stops at the budget."""
-
-    def __init__(self, budget: float | None) -> None:
-        super().__init__()
-        self.budget = budget
-        self.start = 0.0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self.start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.model.train_seconds += time.perf_counter() - self.start
-        if self.budget is not None and self.model.train_seconds >= self.budget:
-            self.model.stop_training = True
-
-
 class TimeBudget(keras.callbacks.Callback):
     """Stops ``model.fit`` at the first epoch end once ``seconds`` of training have passed.
 
@@ -600,6 +583,19 @@ class TimeBudget(keras.callbacks.Callback):
             self.model.stop_training = True
 
 
+class _Clock(TimeBudget):
+    """The trainer's :class:`TimeBudget`: also adds each interval's training time to
+    ``model.train_seconds`` and stops when that total (resumed runs included) reaches the budget."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        elapsed = time.perf_counter() - self._start
+        self.seconds_spent += elapsed
+        self.epochs += 1
+        self.model.train_seconds += elapsed
+        if self.budget is not None and self.model.train_seconds >= self.budget:
+            self.model.stop_training = True
+
+
 class MetricCurve(keras.callbacks.Callback):
     """Records ``fn(model)`` every ``every`` epochs of ``fit``, with the step count, for a curve.
 
@@ -617,18 +613,17 @@ class MetricCurve(keras.callbacks.Callback):
 
     def __init__(self, fn: Callable[[keras.Model], float], every: int = 1, clock: "TimeBudget | None" = None) -> None:
         super().__init__()
-        if clock is not None and not isinstance(clock, TimeBudget):
-            raise ValueError(f"clock must be a gk.train.TimeBudget or None, got {clock!r}.")
-        self.clock = clock
-        self.seconds: list[float] = []
         if not callable(fn):
             raise ValueError(f"fn must be callable (model -> float), got {fn!r}.")
         if isinstance(every, bool) or not isinstance(every, int) or every < 1:
             raise ValueError(f"every must be a positive integer, got {every!r}.")
-        self.fn, self.every = fn, every
+        if clock is not None and not isinstance(clock, TimeBudget):
+            raise ValueError(f"clock must be a gk.train.TimeBudget or None, got {clock!r}.")
+        self.fn, self.every, self.clock = fn, every, clock
         self.seen = 0
         self.steps: list[int] = []
         self.values: list[float] = []
+        self.seconds: list[float] = []
 
     def on_train_batch_end(self, batch, logs=None):
         self.seen += 1
