@@ -35,10 +35,10 @@ photo-data:
 	$(call apt_data,/usr/share/backgrounds/mate/nature,mate-backgrounds,gk.photos trains on the scikit-image photos only)
 
 course: setup
-	$(VENV)/bin/jupyter lab notebooks/
+	$(PY) -m gankit.course   # JupyterLab on notebooks/; adds --allow-root as root, --no-browser without a screen
 
 test: setup
-	GANKIT_MODE=quick $(VENV)/bin/pytest -q -p no:cacheprovider tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=8
+	GANKIT_MODE=quick $(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=8
 
 bench: setup
 	$(PY) bench/train_loops.py

@@ -1,21 +1,32 @@
-"""DCGAN training-step speed: gankit's trainer vs a hand-written fused GradientTape step.
+"""DCGAN training speed: gankit's trainer vs the fastest hand-written loop.
 
-Same models (``gankit.reference.dcgan_models``: seed 001's DCGAN rules, batch norm in G and D), same
-data pipeline, same algorithm: D updated on a real and a fake batch normalised separately, then G
-through D frozen (D's batch norm in inference mode). Timings are interleaved (``train_loops.rates``).
+Same models (``gankit.reference.dcgan_models``: seed 001's DCGAN rules, batch norm in G and D,
+logit D; fresh copies, same seed), same data pipeline, same algorithm: D updated on a real and a
+fake batch normalised separately, then G through D frozen (D's batch norm in inference mode).
+Timings interleaved (``benchkit.measure``: rounds in alternating order, median per loop):
 
-* ``gankit``: ``CombinedGAN``'s compiled step, ``steps_per_execution=10``, no XLA (``gankit_xla``: with XLA);
-* ``fused``: one ``tf.function`` step per batch, called from Python (the TF DCGAN tutorial's loop).
+* ``ref_xla_step``: the fastest reasonable hand-written loop here: one ``tf.function`` running
+  ``k`` fused D+G steps per call in an in-graph loop over ``k`` batches from the pipeline, each
+  step compiled with XLA, stateless noise, no metrics (``benchkit.reference_loop``); ``ref``:
+  the same without XLA. ``--refs`` can add ``ref_xla`` (XLA over the whole loop, the fastest for
+  the MLP of ``train_loops.py``), left out by default: on 2 CPU cores it runs this DCGAN about
+  14x slower than ``ref_xla_step`` (measured at batch 64), and its steps would take the whole
+  time budget. The fastest reference in this run is the one of the ``ratio`` column;
+* ``gankit_xla``: ``gk.train.CombinedGAN`` (``gan.train``, ``steps_per_execution=k``,
+  ``jit_compile=True``); ``gankit``: the same without XLA. (``xla_loop=True``, the MLP's best,
+  is left out for the reason ``ref_xla`` is.)
 
-Prints steps/s and the ratio gankit/fused per batch size; the last line is one JSON object.
-Run: ``python bench/dcgan_step.py`` (about 4 minutes on 2 CPU cores).
+``k`` defaults to 3, not 50: a step takes about half a second at batch 64 and two at batch 256 on
+2 CPU cores, so the per-call overhead that many steps per call saves (well under a millisecond a
+call) is nothing here, and 50 steps per call would not fit a few-minute bench (``--k 50`` works).
+
+Prints a table (loop, batch, steps/s, images/s, ratio to the fastest reference, the range of
+per-round ratios, the ratio of steps per CPU second); the last line is one JSON object.
+Run: ``python bench/dcgan_step.py`` (about 3 minutes on 2 CPU cores); ``--quick`` for a smoke run.
 """
 
 from __future__ import annotations
 
-import argparse
-import json
-import platform
 import sys
 from pathlib import Path
 
@@ -23,55 +34,23 @@ import gankit as gk
 from gankit import reference
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import train_loops  # noqa: E402
-from train_loops import dataset, rates, real_data  # noqa: E402
-
-
-def gankit_loop(x, batch: int, spe: int = 10, jit_compile: bool = False):
-    """gankit's compiled training function (what ``fit`` runs, ``spe`` steps per call) on a persistent
-    iterator. Calling ``gan.train`` per timing chunk instead would add a new ``fit()`` per chunk
-    (iterator rebuilt through the shuffle buffer, callbacks): a cost a notebook pays once per run.
-    That made an earlier version of this bench read 0.53x."""
-    gan = gk.train.CombinedGAN(*reference.dcgan_models())
-    gan.compile(steps_per_execution=spe, jit_compile=jit_compile)
-    gan.make_train_function()
-    iterator = iter(dataset(x, batch))
-
-    def run():
-        gan.train_function(iterator)
-        return spe
-
-    return run
-
-
-def fused_loop(x, batch: int):
-    models = (reference.dcgan_generator(), reference.dcgan_discriminator())
-    return train_loops.fused_loop(x, batch, models=models, from_logits=True, chunk=10)
+import benchkit as bk  # noqa: E402
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seconds", type=float, default=30.0, help="timing per loop and batch size")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved timing rounds")
-    parser.add_argument("--batches", type=int, nargs="+", default=[64, 256])
-    parser.add_argument("--xla", action="store_true", help="also time gankit with XLA")
-    args = parser.parse_args()
-    info = gk.device.describe()
-    print(f"device: {info.summary()}; TensorFlow {info.tensorflow}, Keras {info.keras}, Python {platform.python_version()}")
-    x = real_data()
-    result: dict[str, object] = {"device": info.summary()}
+    p = bk.parser(__doc__.split("\n")[0], k=3, seconds=2.5, rounds=3, refs=["ref_xla_step", "ref"])
+    args = bk.apply_quick(p.parse_args())
+    result = bk.header()
+    x = bk.real_data()
     for batch in args.batches:
-        gk.config.seed_everything(0)
-        loops = {"fused": fused_loop(x, batch), "gankit": gankit_loop(x, batch)}
-        if args.xla:
-            loops["gankit_xla"] = gankit_loop(x, batch, jit_compile=True)
-        speed = rates(loops, args.seconds, args.rounds)
-        for name, value in speed.items():
-            print(f"batch {batch:4d}  {name:10s} {value:7.2f} steps/s ({value * batch:6.0f} images/s)")
-        ratio = speed["gankit"] / speed["fused"]
-        print(f"batch {batch:4d}  gankit/fused = {ratio:.2f}x")
-        result[f"b{batch}"] = {**{f"{k}_steps_per_s": round(v, 2) for k, v in speed.items()}, "gankit_vs_fused": round(ratio, 3)}
-    print(json.dumps(result))
+        loops = bk.reference_loops(args.refs, bk.dcgan_pair, x, batch, k=args.k, from_logits=True)
+        for name, jit in (("gankit_xla", True), ("gankit", False)):
+            gan = gk.train.CombinedGAN(*bk.fresh(reference.dcgan_models))
+            loops[name] = bk.gankit_loop(gan, x, batch, steps_per_execution=args.k, jit_compile=jit)
+        samples = bk.measure(loops, args.rounds, args.seconds)
+        print(bk.TABLE_HEADER)
+        result[f"b{batch}"] = bk.report(batch, samples, references=args.refs)
+    bk.finish(result)
 
 
 if __name__ == "__main__":

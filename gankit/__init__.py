@@ -15,14 +15,20 @@ Notebooks do ``import gankit as gk`` and use one module per idea:
 * ``gk.viz``: sample grids, training curves, GIFs.
 * ``gk.train``: the combined-model GAN trainer, its callbacks and checkpoints.
 * ``gk.reference``: the seeds' models (MLP GAN of seed 002, a DCGAN) and the seed's literal loop.
+
+``import gankit`` is cheap: it imports NumPy and :mod:`gankit.config`, not TensorFlow. It arranges
+that TensorFlow's start-up log lines stay out of notebooks whenever TensorFlow is first imported
+(:mod:`gankit._env`), and installs no warning filter. ``gankit.download`` (bounded downloads) and
+``gankit.checks`` (argument checks) serve the modules above.
 """
 
 import importlib
 
-from gankit import _env  # noqa: F401  (first: quiets TensorFlow's start-up logging)
-from gankit import config
+from gankit import _env, config
 
-__all__ = ["config", "data", "device", "domains", "image_quality", "losses", "metrics", "perceptual", "photos", "reference", "toy", "train", "viz"]
+_env.quiet_tensorflow_start_up()  # imports nothing; TensorFlow, when first imported, loads quietly
+
+__all__ = ["config", "data", "device", "domains", "download", "image_quality", "losses", "metrics", "perceptual", "photos", "reference", "toy", "train", "viz"]
 __version__ = "0.1.0"
 
 

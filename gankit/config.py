@@ -15,6 +15,8 @@ from typing import TypeVar
 
 import numpy as np
 
+from gankit import checks
+
 T = TypeVar("T")
 
 MODES = ("quick", "full")
@@ -37,6 +39,16 @@ def mode() -> str:
 def is_quick() -> bool:
     """True when running in quick mode."""
     return mode() == "quick"
+
+
+def is_interactive() -> bool:
+    """True in a learner's own Jupyter or Colab session; False when a tool runs the notebook.
+
+    ``python -m gankit.run``, ``make test`` and CI set ``GANKIT_MODE`` for the kernel; a learner's
+    session does not. Cells that only make sense with a person watching (a live TensorBoard) check
+    this first.
+    """
+    return "GANKIT_MODE" not in os.environ
 
 
 def pick(quick: T, full: T) -> T:
@@ -63,11 +75,9 @@ def seed_everything(seed: int) -> int:
     Raises:
         ValueError: if ``seed`` is not a non-negative integer.
     """
-    if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
-        raise ValueError(f"seed must be a non-negative integer, got {seed!r}.")
-    import keras  # imported lazily: gankit.config stays importable without TensorFlow loaded
+    seed = checks.integer(seed, "seed", minimum=0)
+    import keras  # imported here, not at the top: `import gankit` (which imports config) stays free of TensorFlow
 
-    seed = int(seed)
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
     np.random.seed(seed)

@@ -20,7 +20,6 @@ import os
 import platform
 from dataclasses import dataclass, field
 
-from gankit import _env  # noqa: F401
 
 import tensorflow as tf
 

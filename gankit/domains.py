@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gankit import _env  # noqa: F401
+from gankit import checks
 
 PHOTO_SIDE = 320
 """Training photos are shrunk so that their longer side is this (BSDS500 photos are 481x321)."""
@@ -119,8 +119,7 @@ def unpaired_dataset(domain_a, domain_b, batch_size: int = 32, seed: int = 0):
     """
     import tensorflow as tf
 
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    checks.integer(batch_size, "batch_size", minimum=1)
     if min(len(domain_a), len(domain_b)) < batch_size:
         raise ValueError(f"each domain needs at least batch_size={batch_size} images.")
 

@@ -13,12 +13,12 @@ window, sigma 1.5, K1 = 0.01, K2 = 0.03) on the Y channel.
 
 from __future__ import annotations
 
-import numpy as np
-
-from gankit import _env  # noqa: F401
-
 import keras
+import numpy as np
 import tensorflow as tf
+
+from gankit import checks
+from gankit.train.callbacks import Curve
 
 # ITU-R BT.601 luma for RGB in [0, 1], as MATLAB's rgb2ycbcr: Y in [16, 235].
 Y_WEIGHTS = np.array([65.481, 128.553, 24.966])
@@ -69,8 +69,7 @@ def rgb_to_y(images, quantize: bool = True) -> np.ndarray:
 
 
 def _y_pair(prediction, target, border: int, quantize: bool) -> tuple[tf.Tensor, tf.Tensor]:
-    if isinstance(border, bool) or not isinstance(border, (int, np.integer)) or border < 0:
-        raise ValueError(f"border must be a non-negative integer, got {border!r}.")
+    checks.integer(border, "border", minimum=0)
     p, t = _check_pair(prediction, target)
     height, width = p.shape[1:3]
     if min(height, width) - 2 * border < 11:
@@ -189,7 +188,7 @@ def _to_numpy(value) -> np.ndarray:
     return np.asarray(value.numpy() if hasattr(value, "numpy") else value)
 
 
-class PSNRCurve(keras.callbacks.Callback):
+class PSNRCurve(Curve):
     """Measures PSNR on held-out photos during ``fit``, for a learning curve.
 
     At the end of every ``every`` epochs it upscales each LR photo with the model being trained
@@ -202,31 +201,20 @@ class PSNRCurve(keras.callbacks.Callback):
         border: border crop, the scale factor.
 
     Attributes:
-        steps: the optimizer's step count at each measurement (for a model with a generator: the
-            generator optimizer's).
+        steps, seconds: the model's training step and seconds at each measurement (see
+            :class:`gankit.train.Curve`).
         psnr, ssim: the mean over the photos at each measurement.
     """
 
     def __init__(self, lr_images, hr_images, every: int = 1, border: int = 4) -> None:
-        super().__init__()
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a positive integer, got {every!r}.")
+        super().__init__(every=every)
         if len(lr_images) != len(hr_images) or not len(lr_images):
             raise ValueError("need as many LR as HR photos, at least one.")
-        self.lr_images, self.hr_images, self.every, self.border = list(lr_images), list(hr_images), every, border
-        self.steps: list[int] = []
+        self.lr_images, self.hr_images, self.border = list(lr_images), list(hr_images), border
         self.psnr: list[float] = []
         self.ssim: list[float] = []
 
-    def _network(self):
-        return getattr(self.model, "generator", self.model)
-
-    def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every:
-            return
-        network = self._network()
+    def measure(self, model: keras.Model) -> dict[str, float]:
+        network = getattr(model, "generator", model)
         scores = evaluate_sr(lambda x: network(x, training=False), self.lr_images, self.hr_images, self.border)
-        optimizer = getattr(self.model, "g_optimizer", None) or self.model.optimizer
-        self.steps.append(int(keras.ops.convert_to_numpy(optimizer.iterations)))
-        self.psnr.append(scores["psnr"])
-        self.ssim.append(scores["ssim"])
+        return {"psnr": scores["psnr"], "ssim": scores["ssim"]}

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 from typing import Callable
 
-from gankit import _env  # noqa: F401
 
 import keras
 from keras import ops

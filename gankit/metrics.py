@@ -30,13 +30,16 @@ import json
 import os
 import sys
 import tempfile
+import weakref
 from pathlib import Path
 
 import numpy as np
 
-from gankit import _env  # noqa: F401
+from gankit import checks
 
 import keras
+
+from gankit.train.callbacks import Curve, generator_inputs
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 CLASSIFIER_PATH = ASSETS / "digit_classifier.weights.h5"
@@ -85,10 +88,20 @@ def _check_images(images) -> np.ndarray:
     return x.astype("float32")
 
 
+class _DatasetPath:
+    """The default ``path`` of :func:`train_digit_classifier`: the dataset's committed weights."""
+
+    def __repr__(self) -> str:
+        return "CLASSIFIER_PATHS[dataset]"
+
+
+DATASET_PATH = _DatasetPath()
+
+
 def train_digit_classifier(
     epochs: int = 8,
     seed: int = 0,
-    path: str | os.PathLike | None = CLASSIFIER_PATH,
+    path: str | os.PathLike | None | _DatasetPath = DATASET_PATH,
     verbose: bool = True,
     dataset: str = "mnist",
 ) -> tuple[keras.Model, dict]:
@@ -98,14 +111,22 @@ def train_digit_classifier(
         dataset: ``"mnist"`` or ``"fashion_mnist"`` (:func:`gankit.data.load_images`).
         epochs: passes over the training digits.
         seed: seed for weights and shuffling.
-        path: where to save the weights (and a JSON card beside them); ``None`` to not save.
+        path: where to save the weights (and a JSON card beside them); by default the dataset's
+            committed weights, ``CLASSIFIER_PATHS[dataset]``; ``None`` to not save.
         verbose: print progress.
 
     Returns:
         ``(model, card)``; ``card`` has ``test_accuracy``, ``train_digits``, ``test_digits``, ``source``.
+
+    Raises:
+        ValueError: for an unknown dataset, or ``epochs``/``seed`` that are not integers (>= 1, >= 0).
     """
     from gankit import config, data
 
+    checks.choice(dataset, "dataset", CLASSIFIER_PATHS)
+    epochs, seed = checks.integer(epochs, "epochs", minimum=1), checks.integer(seed, "seed", minimum=0)
+    if path is DATASET_PATH:
+        path = CLASSIFIER_PATHS[dataset]
     config.seed_everything(seed)
     x_train, y_train, tag = data.load_images(dataset, "train", verbose=verbose)
     x_test, y_test, _ = data.load_images(dataset, "test", verbose=False)
@@ -168,9 +189,7 @@ def classifier(dataset: str = "mnist") -> keras.Model:
         ValueError: for an unknown dataset.
         RuntimeError: if its weights are missing (the message names the command that trains them).
     """
-    if dataset not in CLASSIFIER_PATHS:
-        raise ValueError(f"dataset must be one of {tuple(CLASSIFIER_PATHS)}, got {dataset!r}.")
-    path = CLASSIFIER_PATHS[dataset]
+    path = CLASSIFIER_PATHS[checks.choice(dataset, "dataset", CLASSIFIER_PATHS)]
     if not path.exists():
         raise RuntimeError(
             f"No {dataset} classifier weights at {path}. Train them with `python -m gankit.metrics "
@@ -209,6 +228,7 @@ def classifier_scores(images, classifier: keras.Model | None = None, threshold: 
         ValueError: on a wrong shape, dtype or range.
     """
     x = _check_images(images)
+    threshold = checks.number(threshold, "threshold", minimum=0)
     classifier = classifier or digit_classifier()
     p = classifier.predict(x, batch_size=500, verbose=0)
     top, label = p.max(axis=1), p.argmax(axis=1)
@@ -253,6 +273,7 @@ def label_accuracy(images, labels, classifier: keras.Model | None = None, num_cl
     """
     x = _check_images(images)
     y = _check_labels(labels, len(x))
+    num_classes = checks.integer(num_classes, "num_classes", minimum=1)
     if y.max() >= num_classes:
         raise ValueError(f"labels must lie in [0, {num_classes}), got {y.max()}.")
     classifier = classifier or digit_classifier()
@@ -287,6 +308,7 @@ def per_class_fd(images, labels, real_images, real_labels, classifier: keras.Mod
     Raises:
         ValueError: on bad inputs, or a class with fewer than 2 images on either side.
     """
+    num_classes = checks.integer(num_classes, "num_classes", minimum=1)
     classifier = classifier or digit_classifier()
     fake, real = features(images, classifier), features(real_images, classifier)
     y_fake, y_real = _check_labels(labels, len(fake)), _check_labels(real_labels, len(real), "real_labels")
@@ -299,7 +321,9 @@ def per_class_fd(images, labels, real_images, real_labels, classifier: keras.Mod
     return np.asarray(values)
 
 
-_FEATURES: dict[int, keras.Model] = {}
+_FEATURES: weakref.WeakKeyDictionary[keras.Model, keras.Model] = weakref.WeakKeyDictionary()
+"""Each classifier's feature model, keyed by the classifier itself (not its ``id``, which a new
+object can reuse once the old one is collected); an entry goes when its classifier does."""
 
 
 def features(images, classifier: keras.Model | None = None, batch_size: int = 500) -> np.ndarray:
@@ -308,12 +332,15 @@ def features(images, classifier: keras.Model | None = None, batch_size: int = 50
     Args:
         images: ``(n, 28, 28)`` or ``(n, 28, 28, 1)`` floats in [-1, 1].
         classifier: defaults to :func:`digit_classifier`.
+        batch_size: images per forward pass.
     """
     x = _check_images(images)
+    batch_size = checks.integer(batch_size, "batch_size", minimum=1)
     classifier = classifier or digit_classifier()
-    if id(classifier) not in _FEATURES:
-        _FEATURES[id(classifier)] = keras.Model(classifier.inputs, classifier.get_layer("features").output)
-    return np.asarray(_FEATURES[id(classifier)].predict(x, batch_size=batch_size, verbose=0), dtype="float64")
+    model = _FEATURES.get(classifier)
+    if model is None:
+        model = _FEATURES[classifier] = keras.Model(classifier.inputs, classifier.get_layer("features").output)
+    return np.asarray(model.predict(x, batch_size=batch_size, verbose=0), dtype="float64")
 
 
 def _check_features(a, b) -> tuple[np.ndarray, np.ndarray]:
@@ -365,7 +392,9 @@ def kernel_distance_from_features(a, b, subsets: int = 10, subset_size: int = 50
     samples of the same distribution).
     """
     a, b = _check_features(a, b)
-    rng = np.random.default_rng(seed)
+    subsets = checks.integer(subsets, "subsets", minimum=1)
+    subset_size = checks.integer(subset_size, "subset_size", minimum=2)
+    rng = np.random.default_rng(checks.integer(seed, "seed", minimum=0))
     size = min(subset_size, len(a), len(b))
     d = a.shape[1]
     values = []
@@ -389,9 +418,12 @@ def real_vs_real_fd(real_images, n: int, seed: int = 0, classifier: keras.Model 
 
     Args:
         real_images: at least ``2 * n`` real images in [-1, 1].
-        n: the size of each set (use the size the generated set is scored with).
+        n: the size of each set (use the size the generated set is scored with), at least 2.
+        seed: seed of the random split.
     """
     x = _check_images(real_images)
+    n = checks.integer(n, "n", minimum=2)
+    seed = checks.integer(seed, "seed", minimum=0)
     if len(x) < 2 * n:
         raise ValueError(f"need at least {2 * n} real images for two disjoint sets of {n}, got {len(x)}.")
     order = np.random.default_rng(seed).permutation(len(x))
@@ -407,6 +439,7 @@ def nearest_distances(samples, train_images, batch_size: int = 500) -> np.ndarra
     """
     x = _check_images(samples).reshape(len(samples), -1).astype("float64")
     t = _check_images(train_images).reshape(len(train_images), -1).astype("float64")
+    batch_size = checks.integer(batch_size, "batch_size", minimum=1)
     t_sq = (t**2).sum(axis=1)
     out = np.empty(len(x))
     for start in range(0, len(x), batch_size):
@@ -437,13 +470,13 @@ def memorisation(samples, train_images, test_images) -> dict:
     }
 
 
-class FrechetCurve(keras.callbacks.Callback):
+class FrechetCurve(Curve):
     """Measures FD of ``generator(z)`` against real images during training, for an FD curve.
 
-    Use it as a callback of :meth:`gankit.train.CombinedGAN.train`: at the end of every ``every``
-    logging intervals it generates images from the fixed noise ``z`` (in inference mode) and
-    scores them against ``real_images``, whose features are computed once. Its time is not
-    counted in the trainer's ``train_seconds``.
+    Use it as a callback of :meth:`gankit.train.CombinedGAN.train` (or of ``fit`` of any model
+    with a ``generator``): at the end of every ``every`` logging intervals it generates images
+    from the fixed noise ``z`` (in inference mode) and scores them against ``real_images``, whose
+    features are computed once. Its time is not counted in the trainer's ``train_seconds``.
 
     Args:
         real_images: ``(m, 28, 28[, 1])`` real images in [-1, 1] (e.g. the test split).
@@ -453,38 +486,26 @@ class FrechetCurve(keras.callbacks.Callback):
         classifier: defaults to :func:`digit_classifier`.
 
     Attributes:
-        steps, seconds, fd: lists, one entry per measurement (``seconds`` is the trainer's
-            ``train_seconds`` at that point).
+        steps, seconds, fd: lists, one entry per measurement (see :class:`gankit.train.Curve`).
         label_accuracy: for a conditional generator (``z`` a pair ``(z, labels)``), the share
             of images the classifier assigns to the class asked for, one entry per measurement.
     """
 
     def __init__(self, real_images, z, every: int = 1, classifier: keras.Model | None = None) -> None:
-        super().__init__()
-        from gankit.train import generator_inputs
-
-        z = generator_inputs(z)
-        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
-            raise ValueError(f"every must be a positive integer, got {every!r}.")
+        super().__init__(every=every)
+        self.z = generator_inputs(z)
         self.classifier = classifier or digit_classifier()
         self.reference = features(real_images, self.classifier)
-        self.z, self.every = z, every
-        self.steps: list[int] = []
-        self.seconds: list[float] = []
         self.fd: list[float] = []
         self.label_accuracy: list[float] = []
 
-    def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every:
-            return
-        images = keras.ops.convert_to_numpy(self.model.generator(self.z, training=False))
-        value = frechet_distance_from_features(features(images, self.classifier), self.reference)
-        self.steps.append(int(self.model.step))
-        self.seconds.append(float(getattr(self.model, "train_seconds", np.nan)))
-        self.fd.append(value)
+    def measure(self, model: keras.Model) -> dict[str, float]:
+        images = keras.ops.convert_to_numpy(model.generator(self.z, training=False))
+        scores = {"fd": frechet_distance_from_features(features(images, self.classifier), self.reference)}
         if isinstance(self.z, list):  # conditional: did G draw the classes it was asked for?
             predicted = self.classifier.predict(images, batch_size=500, verbose=0).argmax(axis=1)
-            self.label_accuracy.append(float(np.mean(predicted == self.z[1])))
+            scores["label_accuracy"] = float(np.mean(predicted == self.z[1]))
+        return scores
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -4,18 +4,19 @@ SRGAN (Ledig et al., 2017) compares a super-resolved image with the original in 
 space of VGG19 trained on ImageNet ("VGG22": the output of ``block2_conv2``, "VGG54": of
 ``block5_conv4``). Those weights (80 MB) are not on the course's offline machines, so
 :func:`vgg_features` loads them from Keras's cache if they are there, downloads them when the
-network answers (bounded in time, checked by MD5), and otherwise raises a ``RuntimeError``
-within seconds, so that a notebook can fall back on a documented substitute.
+network answers (:func:`gankit.download.download`: bounded in time, checked by MD5 before the
+file is kept), and otherwise raises a ``RuntimeError`` within seconds, so that a notebook can
+fall back on a documented substitute.
 """
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
-from gankit import _env  # noqa: F401
-
 import keras
+
+from gankit import download
+from gankit.data.sources import keras_home
 
 VGG19_URL = (
     "https://storage.googleapis.com/tensorflow/keras-applications/vgg19/"
@@ -27,41 +28,30 @@ VGG19_BYTES = 80_134_624
 
 def weights_path() -> Path:
     """Where Keras caches the VGG19 weights: ``$KERAS_HOME/models/`` (default ``~/.keras``)."""
-    from gankit.data import keras_cache_path  # $KERAS_HOME/datasets/mnist.npz
-
-    return keras_cache_path().parent.parent / "models" / VGG19_URL.rsplit("/", 1)[1]
-
-
-def _md5(path: Path) -> str:
-    digest = hashlib.md5()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+    return keras_home() / "models" / VGG19_URL.rsplit("/", 1)[1]
 
 
 def _fetch_weights(timeout: float, url: str = VGG19_URL) -> Path:
     """The weights file: from the cache, else downloaded (bounded); RuntimeError when neither works."""
-    from gankit import data
-
     path = weights_path()
     if path.is_file():
         return path
-    if data._offline_from_env():
+    if download.offline_mode():
         raise RuntimeError(
             f"VGG19 ImageNet weights are not cached at {path} and GANKIT_OFFLINE is on. Copy the file "
             f"there (from {url}) or unset GANKIT_OFFLINE on a machine with network."
         )
     try:
-        data._download_mnist(url, path, timeout, expected=None, max_bytes=VGG19_BYTES + 1_000_000, total_s=600.0)
-    except data._SourceError as error:
+        download.download(
+            url, path, timeout=timeout, max_bytes=VGG19_BYTES + 1_000_000, total_s=600.0, md5=VGG19_MD5
+        )
+    except download.ChecksumError:
+        raise RuntimeError(f"the VGG19 weights from {url} fail the MD5 check; not kept, try again.") from None
+    except download.DownloadError as error:
         raise RuntimeError(
             f"VGG19 ImageNet weights: not cached at {path}, and the download {error}. Copy the file there "
             f"(from {url}) or use a content loss that needs no pretrained network."
         ) from None
-    if _md5(path) != VGG19_MD5:
-        path.unlink()
-        raise RuntimeError(f"the VGG19 weights downloaded from {url} fail the MD5 check; deleted, try again.")
     return path
 
 

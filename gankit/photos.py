@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from gankit import _env  # noqa: F401
+from gankit import checks
 
 SPLITS = ("train", "test")
 TEST_PHOTOS = ("astronaut", "chelsea", "coffee")
@@ -108,10 +108,8 @@ def load_photos(split: str = "train", verbose: bool = True, max_side: int | None
         RuntimeError: if scikit-image is missing, a test photo cannot be read, or a training photo
             has the same content as a test photo.
     """
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
-    if max_side is not None and (isinstance(max_side, bool) or not isinstance(max_side, (int, np.integer)) or max_side < 16):
-        raise ValueError(f"max_side must be an integer >= 16 or None, got {max_side!r}.")
+    checks.choice(split, "split", SPLITS)
+    checks.integer(max_side, "max_side", minimum=16, optional=True)
     photos = {}
     for name, path in _sources(split).items():
         image = _read_rgb(path) if path.exists() else None
@@ -198,8 +196,7 @@ def sr_dataset(photos: dict[str, np.ndarray], crop: int = 96, scale: int = 4, ba
     import tensorflow as tf
 
     for value, label, least in ((crop, "crop", 1), (scale, "scale", 1), (batch_size, "batch_size", 1), (seed, "seed", 0)):
-        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
-            raise ValueError(f"{label} must be an integer >= {least}, got {value!r}.")
+        checks.integer(value, label, minimum=least)
     if crop % scale:
         raise ValueError(f"crop ({crop}) must be a multiple of scale ({scale}).")
     if not photos:

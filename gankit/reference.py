@@ -8,19 +8,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from gankit import _env  # noqa: F401
 
 import keras
 from keras import layers
 
 LATENT_DIM = 100
-IMAGE_SHAPE = (28, 28, 1)
 
 
-def seed002_generator(latent_dim: int = LATENT_DIM, image_shape: tuple[int, ...] = IMAGE_SHAPE) -> keras.Model:
+# build_generator and build_discriminator are notebook 01's cells, character for character (apart
+# from the docstrings); tests/test_reference.py keeps them so.
+def build_generator(latent_dim=LATENT_DIM):
     """Seed 002's MLP generator: Dense 256-512-1024 (LeakyReLU 0.2, BatchNorm momentum 0.8), tanh.
 
-    Maps noise ``(batch, latent_dim)`` to images ``(batch, *image_shape)`` in [-1, 1].
+    Maps noise ``(batch, latent_dim)`` to images ``(batch, 28, 28, 1)`` in [-1, 1].
     """
     z = keras.Input((latent_dim,), name="z")
     x = z
@@ -28,21 +28,28 @@ def seed002_generator(latent_dim: int = LATENT_DIM, image_shape: tuple[int, ...]
         x = layers.Dense(units)(x)
         x = layers.LeakyReLU(negative_slope=0.2)(x)
         x = layers.BatchNormalization(momentum=0.8)(x)
-    x = layers.Dense(int(np.prod(image_shape)), activation="tanh")(x)
-    return keras.Model(z, layers.Reshape(image_shape)(x), name="generator")
+    x = layers.Dense(28 * 28, activation="tanh")(x)
+    return keras.Model(z, layers.Reshape((28, 28, 1))(x), name="generator")
 
 
-def seed002_discriminator(image_shape: tuple[int, ...] = IMAGE_SHAPE) -> keras.Model:
+def build_discriminator():
     """Seed 002's MLP discriminator: Dense 512-256 (LeakyReLU 0.2), sigmoid.
 
-    Maps images ``(batch, *image_shape)`` to ``(batch, 1)`` probabilities of being real.
+    Maps images ``(batch, 28, 28, 1)`` to ``(batch, 1)`` probabilities of being real.
     """
-    image = keras.Input(image_shape, name="image")
+    image = keras.Input((28, 28, 1), name="image")
     x = layers.Flatten()(image)
     for units in (512, 256):
         x = layers.Dense(units)(x)
         x = layers.LeakyReLU(negative_slope=0.2)(x)
-    return keras.Model(image, layers.Dense(1, activation="sigmoid")(x), name="discriminator")
+    probability = layers.Dense(1, activation="sigmoid")(x)
+    return keras.Model(image, probability, name="discriminator")
+
+
+seed002_generator = build_generator
+"""Seed 002's generator under the name notebook 03 and the benches use."""
+seed002_discriminator = build_discriminator
+"""Seed 002's discriminator under the name notebook 03 and the benches use."""
 
 
 def seed002_models(latent_dim: int = LATENT_DIM, lr: float = 2e-4, d_lr: float | None = None):
@@ -56,8 +63,8 @@ def seed002_models(latent_dim: int = LATENT_DIM, lr: float = 2e-4, d_lr: float |
     Returns:
         ``(generator, discriminator, combined)``; ``discriminator.trainable`` is ``False``.
     """
-    generator = seed002_generator(latent_dim)
-    discriminator = seed002_discriminator()
+    generator = build_generator(latent_dim)
+    discriminator = build_discriminator()
     discriminator.compile(
         loss="binary_crossentropy", optimizer=keras.optimizers.Adam(d_lr or lr, beta_1=0.5), metrics=["accuracy"]
     )
@@ -68,20 +75,20 @@ def seed002_models(latent_dim: int = LATENT_DIM, lr: float = 2e-4, d_lr: float |
     return generator, discriminator, combined
 
 
-def seed_literal_iteration(generator, discriminator, combined, x_train: np.ndarray, batch_size: int, fixed: bool = True):
-    """One iteration of seed 002's ``train`` loop, as written (half-batch D updates, ``predict``).
+def seed_d_step(generator, discriminator, x_train: np.ndarray, half: int, fixed: bool = True):
+    """Seed 002's discriminator update, as written: ``half`` real and ``half`` generated images,
+    one ``train_on_batch`` each (notebook 01's ``seed_d_step``).
 
     Args:
-        generator, discriminator, combined: from :func:`seed002_models`.
-        x_train: real images in [-1, 1], ``(N, 28, 28, 1)``.
-        batch_size: the seed's ``batch_size`` (D sees half of it real, half fake).
+        generator, discriminator: from :func:`seed002_models` (or any pair compiled the seed's way).
+        x_train: real images in [-1, 1], ``(N, *image_shape)``.
+        half: images of each kind.
         fixed: apply the Keras 3 fix (``discriminator.trainable = True`` around D's updates);
             ``False`` runs the seed's code unchanged, under which D never learns on Keras 3.
 
     Returns:
-        ``(d_loss, g_loss)`` as the seed computes them.
+        D's loss (and metrics) averaged over the two batches, as the seed computes it.
     """
-    half = batch_size // 2
     latent_dim = generator.inputs[0].shape[1]
     imgs = x_train[np.random.randint(0, x_train.shape[0], half)]
     gen_imgs = generator.predict(np.random.normal(0, 1, (half, latent_dim)), verbose=0)
@@ -91,9 +98,29 @@ def seed_literal_iteration(generator, discriminator, combined, x_train: np.ndarr
     d_loss_fake = discriminator.train_on_batch(gen_imgs, np.zeros((half, 1)))
     if fixed:
         discriminator.trainable = False
-    d_loss = 0.5 * np.add(d_loss_real, d_loss_fake)
-    g_loss = combined.train_on_batch(np.random.normal(0, 1, (batch_size, latent_dim)), np.ones((batch_size, 1)))
-    return d_loss, g_loss
+    return 0.5 * np.add(d_loss_real, d_loss_fake)
+
+
+def seed_g_step(combined, batch_size: int):
+    """Seed 002's generator update: the combined model on ``batch_size`` noise vectors labelled real."""
+    latent_dim = combined.inputs[0].shape[1]
+    return combined.train_on_batch(np.random.normal(0, 1, (batch_size, latent_dim)), np.ones((batch_size, 1)))
+
+
+def seed_literal_iteration(generator, discriminator, combined, x_train: np.ndarray, batch_size: int, fixed: bool = True):
+    """One iteration of seed 002's ``train`` loop, as written (half-batch D updates, ``predict``).
+
+    Args:
+        generator, discriminator, combined: from :func:`seed002_models`.
+        x_train: real images in [-1, 1], ``(N, 28, 28, 1)``.
+        batch_size: the seed's ``batch_size`` (D sees half of it real, half fake).
+        fixed: see :func:`seed_d_step`.
+
+    Returns:
+        ``(d_loss, g_loss)`` as the seed computes them.
+    """
+    d_loss = seed_d_step(generator, discriminator, x_train, batch_size // 2, fixed)
+    return d_loss, seed_g_step(combined, batch_size)
 
 
 # --- a DCGAN following seed 001's rules (for the DCGAN bench and tests) ------------------------------

@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from gankit import checks
+
 
 def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in_place: bool | None = None) -> Path:
     """Runs a notebook and writes the executed copy.
@@ -41,7 +43,7 @@ def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in
         The path written.
 
     Raises:
-        ValueError: if the path is not a notebook or the mode is unknown.
+        ValueError: if the path is not a notebook, the mode is unknown or the timeout not a positive integer.
         RuntimeError: if a cell fails (the message names it); nothing is overwritten.
     """
     import nbformat
@@ -51,8 +53,8 @@ def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in
     path = Path(path)
     if path.suffix != ".ipynb" or not path.exists():
         raise ValueError(f"{path} is not an existing .ipynb file.")
-    if mode not in ("quick", "full"):
-        raise ValueError(f"mode must be 'quick' or 'full', got {mode!r}.")
+    checks.choice(mode, "mode", ("quick", "full"))
+    timeout = checks.integer(timeout, "timeout", minimum=1)
     in_place = (mode == "full") if in_place is None else in_place
     target = path if in_place else path.with_suffix(".quick.ipynb")
     notebook = nbformat.read(path, as_version=4)

@@ -9,17 +9,15 @@ samples between the modes makes blurry, "averaged" samples. Both are measured by
 from __future__ import annotations
 
 import numpy as np
-
-from gankit import _env  # noqa: F401
-
 import tensorflow as tf
+
+from gankit import checks
 
 
 def _check_ring(modes: int, radius: float, std: float) -> None:
-    if isinstance(modes, bool) or not isinstance(modes, (int, np.integer)) or modes < 1:
-        raise ValueError(f"modes must be a positive integer, got {modes!r}.")
-    if not radius > 0 or not std > 0:
-        raise ValueError(f"radius and std must be positive, got radius={radius!r}, std={std!r}.")
+    checks.integer(modes, "modes", minimum=1)
+    checks.number(radius, "radius", positive=True)
+    checks.number(std, "std", positive=True)
 
 
 def ring_centres(modes: int = 8, radius: float = 2.0) -> np.ndarray:
@@ -46,8 +44,7 @@ def ring_dataset(
     batches, and ``dataset.skip(k)`` continues exactly (as a resumed trainer needs).
     """
     _check_ring(modes, radius, std)
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}.")
+    checks.integer(batch_size, "batch_size", minimum=1)
     centres = tf.constant(ring_centres(modes, radius))
 
     def batch(i):

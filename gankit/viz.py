@@ -14,6 +14,8 @@ import numpy as np
 
 import matplotlib.pyplot as plt
 
+from gankit import checks
+
 
 def _to_unit(images: np.ndarray) -> np.ndarray:
     """Checks ``images`` and maps [-1, 1] to [0, 1]; returns ``(n, h, w)`` or ``(n, h, w, 3)``."""
@@ -43,7 +45,12 @@ def tile(images: np.ndarray, rows: int, cols: int, pad: int = 1) -> np.ndarray:
 
     Returns:
         ``(rows*(h+pad)-pad, cols*(w+pad)-pad[, 3])`` in [0, 1].
+
+    Raises:
+        ValueError: on bad images, ``rows``/``cols`` not positive integers, or a negative ``pad``.
     """
+    rows, cols = checks.integer(rows, "rows", minimum=1), checks.integer(cols, "cols", minimum=1)
+    pad = checks.integer(pad, "pad", minimum=0)
     unit = _to_unit(images)
     if len(unit) < rows * cols:
         raise ValueError(f"need {rows * cols} images for a {rows}x{cols} grid, got {len(unit)}.")
@@ -88,6 +95,7 @@ def show_grid(
     for labels, count, name in ((row_labels, rows, "row_labels"), (col_labels, cols, "col_labels")):
         if labels is not None and len(labels) != count:
             raise ValueError(f"{name} needs {count} labels, got {len(labels)}.")
+    scale = checks.number(scale, "scale", positive=True)
     canvas = tile(images, rows, cols)
     if ax is None:
         fig, ax = plt.subplots(figsize=(max(2.0, cols * scale), max(2.0, rows * scale)))
@@ -138,6 +146,7 @@ def show_crops(
     """
     if not columns:
         raise ValueError("columns is empty.")
+    size = checks.number(size, "size", positive=True)
     rows = len(boxes)
     if row_labels is not None and len(row_labels) != rows:
         raise ValueError(f"row_labels needs {rows} labels, got {len(row_labels)}.")
@@ -195,7 +204,12 @@ def plot_history(history: Mapping[str, Sequence[float]], title: str | None = Non
     axes[2].axhline(0.5, color="gray", ls=":", lw=1, label="1/2 (equilibrium)")
     axes[2].set_ylim(-0.02, 1.02)
     axes[2].set_title("discriminator outputs")
-    for ax in axes:
+    return _finish(fig, axes, title)
+
+
+def _finish(fig, axes, title: str | None):
+    """Labels every panel's step axis, adds legends and grids, the title, and lays the figure out."""
+    for ax in np.ravel(axes):
         ax.set_xlabel("step")
         ax.legend(fontsize=8)
         ax.grid(alpha=0.3)
@@ -238,15 +252,9 @@ def plot_runs(
         if key in ("d_real", "d_fake"):
             ax.axhline(0.5, color="gray", ls=":", lw=1)
         ax.set_title({"d_real": "mean D(x)", "d_fake": "mean D(G(z))"}.get(key, key))
-        ax.set_xlabel("step")
         if ylim is not None:
             ax.set_ylim(*ylim)
-        ax.grid(alpha=0.3)
-        ax.legend(fontsize=8)
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    return fig
+    return _finish(fig, axes, title)
 
 
 def show_points(
@@ -268,6 +276,7 @@ def show_points(
     """
     if not sets:
         raise ValueError("sets must hold at least one (n, 2) array.")
+    lim = checks.number(lim, "lim", positive=True)
     fig, axes = plt.subplots(1, len(sets), figsize=(3.0 * len(sets), 3.1), squeeze=False)
     for ax, (label, points) in zip(axes[0], sets.items()):
         points = np.asarray(points)
@@ -307,11 +316,16 @@ def save_gif(
 
     Returns:
         The path written.
+
+    Raises:
+        ValueError: if there are no frames, or ``duration``/``upscale`` are not positive.
     """
     import imageio.v2 as imageio
 
     if not frames:
         raise ValueError("no frames to write: train with gk.train.FixedNoiseSnapshots first.")
+    duration = checks.number(duration, "duration", positive=True)
+    upscale = checks.integer(upscale, "upscale", minimum=1)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     pictures = []

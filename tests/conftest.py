@@ -1,13 +1,27 @@
 """Shared test set-up."""
 
+import sys
+
 import pytest
 
-import gankit.data
+import gankit.download
 
 
 @pytest.fixture(autouse=True)
 def _fresh_online_memory():
-    """Each test sees the network afresh (load_mnist remembers a failed download per process)."""
-    gankit.data._ONLINE_FAILURES.clear()
+    """Each test sees the network afresh (gankit.download remembers a failed download per process)."""
+    gankit.download.forget_failures()
     yield
-    gankit.data._ONLINE_FAILURES.clear()
+    gankit.download.forget_failures()
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    """Closes every matplotlib figure a test opened (pyplot keeps them all alive otherwise).
+
+    Imports nothing: a test run that never used pyplot does not pay for importing it.
+    """
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")

@@ -36,3 +36,12 @@ def test_seed_everything_makes_numpy_and_keras_repeatable():
 def test_bad_seed_is_a_clear_error(bad):
     with pytest.raises(ValueError, match="non-negative integer"):
         gk.config.seed_everything(bad)
+
+
+def test_interactive_means_no_tool_set_the_mode(monkeypatch):
+    monkeypatch.delenv("GANKIT_MODE", raising=False)
+    assert gk.config.is_interactive()
+    monkeypatch.setenv("GANKIT_MODE", "quick")  # make test, CI
+    assert not gk.config.is_interactive()
+    monkeypatch.setenv("GANKIT_MODE", "full")  # python -m gankit.run
+    assert not gk.config.is_interactive()

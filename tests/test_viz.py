@@ -49,11 +49,23 @@ def test_grid_with_row_and_column_labels():
         gk.viz.show_grid(x, 2, 3, row_labels=["a"])
 
 
-def test_plot_history_and_its_check():
+HISTORY_KEYS = ("d_loss", "g_loss", "d_acc_real", "d_acc_fake", "d_real", "d_fake")
+
+
+def test_plot_history_draws_each_curve_against_the_step_and_checks_its_keys():
     steps = np.arange(1, 4) * 10
-    history = {k: np.random.rand(3) for k in gk.train.LOG_KEYS} | {"step": steps}
-    fig = gk.viz.plot_history(history)
-    assert len(fig.axes) == 3
+    rng = np.random.default_rng(0)
+    history = {k: rng.random(3) for k in HISTORY_KEYS} | {"step": steps}
+    fig = gk.viz.plot_history(history, title="run")
+    assert [ax.get_title() for ax in fig.axes] == ["losses", "discriminator accuracy", "discriminator outputs"]
+    panels = [("d_loss", "g_loss"), ("d_acc_real", "d_acc_fake"), ("d_real", "d_fake")]
+    for ax, keys in zip(fig.axes, panels):
+        curves = [line for line in ax.get_lines() if len(line.get_xdata()) == len(steps)]
+        assert len(curves) == 2
+        for line, key in zip(curves, keys):
+            np.testing.assert_array_equal(line.get_xdata(), steps)
+            np.testing.assert_array_equal(line.get_ydata(), history[key])
+    assert fig.get_suptitle() == "run"
     with pytest.raises(ValueError, match="lacks"):
         gk.viz.plot_history({"step": steps})
 
@@ -69,34 +81,61 @@ def test_save_gif_writes_every_frame(tmp_path):
 
 
 def test_plot_runs_and_points():
-    import gankit as gk
-
     history = {"step": [10, 20], "d_real": [0.9, 0.7], "d_fake": [0.1, 0.3]}
-    fig = gk.viz.plot_runs({"a": [history, history], "b": [history]})
-    assert len(fig.axes) == 2
+    other = {"step": [10, 20], "d_real": [0.5, 0.3], "d_fake": [0.3, 0.5]}
+    fig = gk.viz.plot_runs({"a": [history, other], "b": [history]})
+    assert [ax.get_title() for ax in fig.axes] == ["mean D(x)", "mean D(G(z))"]
+    mean_a = fig.axes[0].get_lines()[0]  # the mean over a's two runs
+    np.testing.assert_allclose(mean_a.get_ydata(), [0.7, 0.5])
+    assert mean_a.get_label() == "a (2 runs)"
     with pytest.raises(ValueError, match="non-empty"):
         gk.viz.plot_runs({"a": []})
     with pytest.raises(ValueError, match="'step'"):
         gk.viz.plot_runs({"a": [{"d_real": [1]}]})
     fig = gk.viz.show_points({"real": np.zeros((5, 2)), "fake": np.ones((5, 2))}, centres=np.zeros((1, 2)))
-    assert len(fig.axes) == 2
+    assert [ax.get_title() for ax in fig.axes] == ["real", "fake"]
+    np.testing.assert_array_equal(fig.axes[1].collections[0].get_offsets(), np.ones((5, 2)))
     with pytest.raises(ValueError, match=r"\(n, 2\)"):
         gk.viz.show_points({"bad": np.zeros((5, 3))})
 
 
 def test_show_crops_draws_one_column_per_method_and_checks_boxes():
-    import matplotlib.pyplot as plt
-
     rng = np.random.default_rng(0)
     photos = [rng.uniform(0, 1, (64, 80, 3)), rng.integers(0, 256, (50, 50, 3), dtype=np.uint8)]
     fig = gk.viz.show_crops({"a": photos, "b": photos}, [(0, 0, 32), (10, 10, 40)], row_labels=["p", "q"])
     assert len(fig.axes) == 4 and fig.axes[0].get_title() == "a" and fig.axes[0].get_ylabel() == "p"
     shown = fig.axes[2].images[0].get_array()
     np.testing.assert_allclose(shown, photos[1][10:50, 10:50] / 255.0)
-    plt.close(fig)
     with pytest.raises(ValueError, match="outside"):
         gk.viz.show_crops({"a": photos}, [(0, 0, 32), (30, 30, 40)])
     with pytest.raises(ValueError, match="boxes"):
         gk.viz.show_crops({"a": photos[:1]}, [(0, 0, 32), (0, 0, 32)])
     with pytest.raises(ValueError, match="row_labels"):
         gk.viz.show_crops({"a": photos}, [(0, 0, 32), (0, 0, 32)], row_labels=["one"])
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda: gk.viz.tile(images(), 0, 3), "rows must be a positive integer, got 0"),
+        (lambda: gk.viz.tile(images(), 2, 3.0), "cols must be a positive integer, got 3.0"),
+        (lambda: gk.viz.tile(images(), 2, 3, pad=-1), "pad must be a non-negative integer"),
+        (lambda: gk.viz.show_grid(images(), 2, 3, scale=0), "scale must be a positive number"),
+        (lambda: gk.viz.show_points({"a": np.zeros((2, 2))}, lim=float("nan")), "lim must be a positive number"),
+        (lambda: gk.viz.show_crops({"a": [np.zeros((4, 4, 3))]}, [(0, 0, 2)], size=-1), "size must be a positive"),
+        (lambda: gk.viz.save_gif([images()], "x.gif", 2, 3, upscale=True), "upscale must be a positive integer"),
+        (lambda: gk.viz.save_gif([images()], "x.gif", 2, 3, duration=0), "duration must be a positive number"),
+    ],
+)
+def test_bad_arguments_are_named(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
+
+
+def test_figures_are_closed_after_each_test():
+    """conftest closes every figure after a test: this one starts with none open."""
+    import matplotlib.pyplot as plt
+
+    assert plt.get_fignums() == []
+    gk.viz.show_grid(images(), 2, 3)
+    assert len(plt.get_fignums()) == 1

@@ -1,0 +1,146 @@
+"""What every course trainer shares: a ``keras.Model`` holding a generator and a discriminator.
+
+:class:`GANTrainer` is the keras-io pattern (a ``keras.Model`` whose ``train_step`` updates both
+networks, trained with ``fit``) plus what the course adds to it: a step count read from the
+generator optimizer's ``iterations``, running means of the logged quantities, a history, the
+training seconds, checkpoints and :meth:`train` (a ``fit`` with budgets, checks and resume).
+Subclasses say *how* a step updates the two networks (:class:`gankit.train.CombinedGAN`, the
+seed's three-model algorithm; :class:`gankit.train.wgan_gp.WGANGP`); notebooks 5 and 6 write
+their own ``train_step`` on plain ``keras.Model`` the same way.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable
+
+import keras
+import numpy as np
+
+from gankit import checks
+from gankit.train.fused import can_fuse, fused_train_function
+from gankit.train.inputs import output_range
+
+
+def check_model(model: object, name: str) -> None:
+    """Raises a clear ``ValueError`` unless ``model`` is a built ``keras.Model``."""
+    if not isinstance(model, keras.Model):
+        raise ValueError(f"{name} must be a keras.Model, got {type(model).__name__}.")
+    if not model.built:
+        raise ValueError(f"{name} is not built: give it an Input (functional model) or call it once.")
+
+
+class GANTrainer(keras.Model):
+    """Base of the course's trainers: G, D, their optimizers, logging, history and ``train``.
+
+    Subclasses set ``self.d_optimizer`` and ``self.g_optimizer``, call :meth:`set_log_keys`, and
+    implement ``train_step`` (returning :meth:`track` of the step's values).
+
+    Args:
+        generator: maps noise ``(batch, latent_dim)`` (conditional: and labels) to images.
+        discriminator: maps images (conditional: and labels) to scores ``(batch, 1)``.
+        seed: seed of the noise stream, a non-negative integer.
+        name: model name.
+    """
+
+    def __init__(self, generator: keras.Model, discriminator: keras.Model, *, seed: int = 0, name: str = "gan") -> None:
+        super().__init__(name=name)
+        check_model(generator, "generator")
+        check_model(discriminator, "discriminator")
+        latent_shape = generator.inputs[0].shape if generator.inputs else None
+        if latent_shape is None or len(latent_shape) != 2:
+            raise ValueError("generator must take a flat noise vector: Input(shape=(latent_dim,)).")
+        self.generator, self.discriminator = generator, discriminator
+        self.latent_dim = int(latent_shape[1])
+        self.image_range = output_range(generator)  # (low, high) of G's images, None if unbounded
+        self.seed = checks.integer(seed, "seed", minimum=0)
+        self.train_seconds = 0.0  # wall-clock seconds spent in training intervals (see train)
+        self.set_log_keys(())
+        self.built = True
+
+    def set_log_keys(self, keys: Iterable[str]) -> None:
+        """Declares the quantities logged (interval means) and kept in ``self.log``."""
+        self.log_keys = tuple(keys)
+        self.trackers = {key: keras.metrics.Mean(name=key) for key in self.log_keys}
+        self.log: dict[str, list[float]] = {"step": [], **{key: [] for key in self.log_keys}}
+
+    def compile(self, *, steps_per_execution: int = 1, jit_compile: bool = False, xla_loop: bool = False,
+                run_eagerly: bool = False):
+        """Prepares the fused step for ``fit``/``train``.
+
+        Args:
+            steps_per_execution: training steps per compiled call; larger values cut Python
+                overhead (the progress bar and callbacks update once per call).
+            jit_compile: compile the step with XLA (measure first, with ``bench/``: on a 2-core
+                CPU it speeds up the MLP GAN and the course's DCGAN step).
+            xla_loop: with ``jit_compile``, compile all ``steps_per_execution`` steps of a call
+                into one XLA program (:mod:`gankit.train.fused`): the fastest for small dense
+                models (the MLP GAN), but on a CPU many times slower for convolutional ones.
+            run_eagerly: run the step eagerly (for debugging; much slower).
+        """
+        checks.integer(steps_per_execution, "steps_per_execution", minimum=1)
+        if xla_loop and not jit_compile:
+            raise ValueError("xla_loop=True compiles the steps with XLA: pass jit_compile=True too.")
+        super().compile(optimizer=None, steps_per_execution=steps_per_execution, jit_compile=jit_compile, run_eagerly=run_eagerly)
+        self.xla_loop = bool(xla_loop)
+        self.build_optimizers()
+
+    def make_train_function(self, force: bool = False):
+        """Keras's train function, or with ``xla_loop=True`` (and ``steps_per_execution > 1``, one
+        device) all steps of a call in one XLA program (:mod:`gankit.train.fused`)."""
+        if (self.train_function is not None and not force) or not (getattr(self, "xla_loop", False) and can_fuse(self)):
+            return super().make_train_function(force)
+        self.train_function = fused_train_function(self)
+        return self.train_function
+
+    def build_optimizers(self) -> None:
+        """Creates the optimizers' slots before the step is traced (not possible inside it)."""
+        for optimizer, variables in ((self.d_optimizer, self.d_variables()), (self.g_optimizer, self.g_variables())):
+            if not optimizer.built:
+                optimizer.build(variables)
+
+    def d_variables(self) -> list:
+        """D's trainable variables."""
+        return self.discriminator.trainable_variables
+
+    def g_variables(self) -> list:
+        """G's trainable variables."""
+        return self.generator.trainable_variables
+
+    @property
+    def metrics(self) -> list[keras.metrics.Metric]:
+        return list(self.trackers.values())
+
+    @property
+    def step(self) -> int:
+        """Training steps done so far (the generator optimizer's iterations)."""
+        return int(keras.ops.convert_to_numpy(self.g_optimizer.iterations))
+
+    def track(self, values: dict) -> dict:
+        """Adds one step's ``values`` to the running means; returns the means (``fit``'s logs)."""
+        for key, tracker in self.trackers.items():
+            tracker.update_state(values[key])
+        return {key: tracker.result() for key, tracker in self.trackers.items()}
+
+    def call(self, z, training=False):
+        """``generator(z)`` (conditional: ``generator([z, labels])``): use the trainer like G."""
+        return self.generator(z, training=training)
+
+    def checkpoint_state(self) -> dict[str, list]:
+        """Every variable a checkpoint must hold, by group."""
+        self.build_optimizers()
+        return {
+            "generator": self.generator.weights,
+            "discriminator": self.discriminator.weights,
+            "d_optimizer": self.d_optimizer.variables,
+            "g_optimizer": self.g_optimizer.variables,
+        }
+
+    def train(self, dataset, steps: int, **options) -> dict[str, np.ndarray]:
+        """Trains until ``steps`` steps are done in total: see :func:`gankit.train.loop.train`."""
+        from gankit.train.loop import train
+
+        return train(self, dataset, steps, **options)
+
+    def logs(self) -> dict[str, np.ndarray]:
+        """The logged history as arrays, one entry per logging interval."""
+        return {key: np.asarray(values) for key, values in self.log.items()}

@@ -1,0 +1,135 @@
+"""The training loop: ``fit`` in logging intervals, with time budget, checks, checkpoints, resume.
+
+One logging interval is one Keras *epoch* of ``log_every`` steps: at its end the history gets one
+point, callbacks run (FD curves, snapshots) and a checkpoint may be written. Step ``n`` of a run
+always sees the same data batch and the same noise, so a resumed run repeats an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Iterable
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gankit import checks
+from gankit.train.callbacks import LogCallback, NaNGuard, ProgressBar, TrainerClock
+from gankit.train.checkpoints import CheckpointCallback, latest_checkpoint, restore_checkpoint, save_checkpoint
+from gankit.train.inputs import check_spec, checked_dataset, explain
+from gankit.train.tensorboard import TensorBoardLogger
+
+
+def _check_arguments(gan, dataset, steps, log_every, checkpoint_dir, checkpoint_every, resume, time_budget) -> None:
+    if not isinstance(dataset, tf.data.Dataset):
+        raise ValueError(f"dataset must be a tf.data.Dataset, got {type(dataset).__name__}.")
+    checks.integer(steps, "steps", minimum=1)
+    checks.integer(log_every, "log_every", minimum=1)
+    checks.number(time_budget, "time_budget", positive=True, optional=True)
+    if steps % log_every:
+        raise ValueError(f"steps ({steps}) must be a multiple of log_every ({log_every}).")
+    if not gan.compiled:
+        raise RuntimeError("Call gan.compile() before gan.train().")
+    if log_every % gan.steps_per_execution:
+        raise ValueError(f"log_every ({log_every}) must be a multiple of steps_per_execution ({gan.steps_per_execution}).")
+    if (resume or checkpoint_every) and checkpoint_dir is None:
+        raise ValueError("resume and checkpoint_every need a checkpoint_dir.")
+    if checkpoint_every is not None and (checks.integer(checkpoint_every, "checkpoint_every", minimum=1) % log_every):
+        raise ValueError(f"checkpoint_every must be a positive multiple of log_every ({log_every}).")
+
+
+def _catch_up(gan, dataset: tf.data.Dataset, log_every: int) -> None:
+    """Completes a logging interval that steps made by hand (``d_step``/``g_step``) started.
+
+    Runs the missing steps of the interval (unlogged) on the batches an aligned run would use, so
+    that training continues in whole intervals from a multiple of ``log_every``.
+    """
+    done = gan.step
+    missing = -done % log_every
+    if not missing:
+        return
+    strategy = gan.distribute_strategy
+    step = tf.function(lambda batch: strategy.run(gan.train_step, args=(batch,)))
+    for batch in strategy.experimental_distribute_dataset(dataset.skip(done).take(missing)):
+        step(batch)
+    for tracker in gan.trackers.values():
+        tracker.reset_state()
+
+
+def fixed_inputs(gan, n: int = 64):
+    """The fixed generator inputs of TensorBoard's sample grid: noise from the run's seed (and, for a
+    conditional GAN, the classes in turn, one column each)."""
+    z = np.random.default_rng(gan.seed).standard_normal((n, gan.latent_dim)).astype("float32")
+    return (z, np.arange(n) % gan.num_classes) if getattr(gan, "num_classes", None) else z
+
+
+def _callbacks(gan, steps, time_budget, progress, checkpoint_dir, checkpoint_every, extra, log_dir) -> list:
+    # The clock comes first, so that its interval ends before any other callback runs; TensorBoard
+    # comes last, so that it sees what the curves among `extra` measured.
+    callbacks: list[keras.callbacks.Callback] = [TrainerClock(time_budget), LogCallback(), NaNGuard()]
+    if progress:
+        callbacks.append(ProgressBar(total=steps))
+    if checkpoint_dir is not None:
+        callbacks.append(CheckpointCallback(checkpoint_dir, checkpoint_every or steps, steps))
+    callbacks += list(extra)
+    if log_dir is not None:
+        callbacks.append(TensorBoardLogger(log_dir, z=fixed_inputs(gan)))
+    return callbacks
+
+
+def train(gan, dataset: tf.data.Dataset, steps: int, *, log_every: int = 100,
+          callbacks: Iterable[keras.callbacks.Callback] = (), checkpoint_dir: str | os.PathLike | None = None,
+          checkpoint_every: int | None = None, resume: bool = False, progress: bool = True,
+          time_budget: float | None = None, log_dir: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
+    """Trains ``gan`` until ``steps`` steps are done in total, with logging, checks and checkpoints.
+
+    Args:
+        gan: a compiled course trainer (:class:`gankit.train.CombinedGAN`, ...).
+        dataset: an infinite, deterministic ``tf.data.Dataset`` of real batches (conditional
+            GANs: ``(images, labels)``). A resumed run skips the batches already used.
+        steps: total number of steps (including those done before a resume).
+        log_every: steps per logging interval (one history point and one callback epoch).
+        callbacks: extra Keras callbacks (e.g. :class:`gankit.train.FixedNoiseSnapshots`).
+        checkpoint_dir: where to keep checkpoints; ``None`` for none.
+        checkpoint_every: steps between checkpoints (a multiple of ``log_every``); defaults to
+            the end of training only.
+        resume: restore the latest checkpoint in ``checkpoint_dir`` first.
+        progress: show a progress bar.
+        time_budget: stop at the end of the first interval at which ``gan.train_seconds``
+            (training time only, not the callbacks') reaches this many seconds.
+        log_dir: write TensorBoard scalars (losses, D outputs, what curves in ``callbacks``
+            measure) and a fixed-z sample grid there at every interval's end
+            (:class:`gankit.train.TensorBoardLogger`); ``None`` for none.
+
+    Returns:
+        The history: ``{"step": ..., "d_loss": ..., ...}`` arrays, one entry per interval.
+
+    Raises:
+        ValueError: on bad arguments, or real images that do not fit the generator (dtype,
+            shape, range, NaN: see :mod:`gankit.train.inputs`).
+        RuntimeError: if a loss becomes NaN or infinite, or the trainer was not compiled.
+    """
+    _check_arguments(gan, dataset, steps, log_every, checkpoint_dir, checkpoint_every, resume, time_budget)
+    check_spec(dataset.element_spec, gan.generator)
+    if resume:
+        restore_checkpoint(gan, checkpoint_dir)
+    dataset = checked_dataset(dataset, gan.image_range)  # NaN or 0..255 images: an error before the step
+    try:
+        _catch_up(gan, dataset, log_every)
+        done = gan.step
+        if done >= steps or (time_budget is not None and gan.train_seconds >= time_budget):
+            return gan.logs()
+        gan.fit(dataset.skip(done), epochs=steps // log_every, initial_epoch=done // log_every,
+                steps_per_epoch=log_every, verbose=0, shuffle=False,
+                callbacks=_callbacks(gan, steps, time_budget, progress, checkpoint_dir, checkpoint_every, callbacks, log_dir))
+    except tf.errors.InvalidArgumentError as error:
+        clear = explain(error, gan.image_range)
+        if clear is None:
+            raise
+        raise clear from None
+    if checkpoint_dir is not None and gan.step < steps:  # stopped early by the time budget
+        latest = latest_checkpoint(checkpoint_dir)
+        if latest is None or latest.name != f"ckpt-{gan.step}.npz":
+            save_checkpoint(gan, checkpoint_dir)
+    return gan.logs()

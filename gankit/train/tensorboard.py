@@ -1,0 +1,69 @@
+"""TensorBoard for GAN training: the logged scalars and a grid of fixed-z samples, by training step.
+
+Keras's own ``keras.callbacks.TensorBoard`` works with the course's models too, but it numbers
+points by epoch (or by ``on_train_batch_end`` calls, one per ``steps_per_execution`` chunk); this
+callback numbers them by the training step (:func:`gankit.train.training_step`), so runs with
+different logging intervals or ``steps_per_execution`` line up. Every value in Keras's epoch logs is
+written: the trainer's losses and D outputs, and what a :class:`gankit.train.Curve` listed
+*before* this callback measured (FD, label accuracy, PSNR), which it adds to those logs.
+
+View with ``tensorboard --logdir runs`` (or ``%tensorboard --logdir runs`` in a notebook).
+"""
+
+from __future__ import annotations
+
+import os
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gankit import checks
+from gankit.train.callbacks import generator_inputs, training_step
+
+
+def sample_grid(images: np.ndarray, columns: int = 8) -> np.ndarray:
+    """Tiles images ``(n, h, w, c)`` in [-1, 1] into one ``(1, rows*h, columns*w, c)`` image in [0, 1]."""
+    images = np.clip((np.asarray(images, "float32") + 1.0) / 2.0, 0.0, 1.0)
+    n, h, w, c = images.shape
+    rows = -(-n // columns)
+    padded = np.zeros((rows * columns, h, w, c), "float32")
+    padded[:n] = images
+    grid = padded.reshape(rows, columns, h, w, c).transpose(0, 2, 1, 3, 4).reshape(rows * h, columns * w, c)
+    return grid[None]
+
+
+class TensorBoardLogger(keras.callbacks.Callback):
+    """Writes the epoch logs as scalars, and ``generator(z)`` as an image grid, at each interval's end.
+
+    Args:
+        log_dir: the run's folder (one folder per run; TensorBoard compares sibling folders).
+        z: fixed generator inputs for the image grid (as :class:`gankit.train.FixedNoiseSnapshots`),
+            or ``None`` for scalars only. Images must be in [-1, 1].
+        every: write every ``every`` intervals.
+    """
+
+    def __init__(self, log_dir: str | os.PathLike, z=None, every: int = 1) -> None:
+        super().__init__()
+        self.log_dir, self.every = os.fspath(log_dir), checks.integer(every, "every", minimum=1)
+        self.z = None if z is None else generator_inputs(z)
+        self.writer = None
+
+    def on_train_begin(self, logs=None):
+        self.writer = tf.summary.create_file_writer(self.log_dir)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every:
+            return
+        step = training_step(self.model)
+        with self.writer.as_default(step=step):
+            for name, value in (logs or {}).items():
+                tf.summary.scalar(name, float(value))
+            if self.z is not None:
+                images = keras.ops.convert_to_numpy(self.model.generator(self.z, training=False))
+                tf.summary.image("samples (fixed z)", sample_grid(images))
+        self.writer.flush()
+
+    def on_train_end(self, logs=None):
+        if self.writer is not None:
+            self.writer.close()
