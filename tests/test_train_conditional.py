@@ -15,16 +15,6 @@ from keras import layers
 from gankit.testing import CLASSES, LATENT, bar_rows, bars, conditional_models, labelled_dataset
 
 
-def labelled_dataset(n: int = 512, batch: int = 32, seed: int = 0) -> tf.data.Dataset:
-    labels = np.random.default_rng(seed).integers(0, CLASSES, n).astype("int32")
-    ds = tf.data.Dataset.from_tensor_slices((bars(labels), labels))
-    return ds.shuffle(n, seed=seed).repeat().batch(batch, drop_remainder=True)
-
-
-def bar_rows(images: np.ndarray) -> np.ndarray:
-    return np.asarray(images)[..., 0].mean(axis=2).argmax(axis=1)
-
-
 @pytest.mark.parametrize("bn_in_d,mismatched", [(False, False), (True, True), (False, True)])
 def test_conditional_step_invariants(bn_in_d, mismatched):
     g, d, c = conditional_models(bn_in_d=bn_in_d)
