@@ -14,14 +14,13 @@ method each; gankit itself is not changed) against the hand-written references o
 * ``no_trackers``: the step's values are the logs, without the ``keras.metrics.Mean`` updates
   (``track``); ``lean``: also without D's mean outputs and accuracies (``d_report``), losses
   only;
-* ``fused`` (``fused_fit``: through ``gan.train``): ``make_train_function`` overridden: one XLA
+* ``fused`` (``fused_fit``: through ``gan.train``): ``compile(xla_loop=True)`` (gankit.train.fused): one XLA
   program runs all ``steps_per_execution`` steps over the batches taken from the iterator at
   once (like ``ref_xla``), trackers and all; ``fused_lean``: both. (The step no longer checks its batch: ``gk.train.train``
   checks the images in the input pipeline, ``gankit.train.inputs.checked_dataset``.)
 
 Run: ``python bench/trainer_overheads.py --model mlp --batches 64`` (``--help`` for the loops).
-This script overrides the trainer's methods (``track``, ``d_report``, ``train_step``,
-``make_train_function``), so it follows ``CombinedGAN``'s code as of this writing; ``make bench``
+This script overrides the trainer's methods (``track``, ``d_report``, ``compile``), so it follows ``CombinedGAN``'s code as of this writing; ``make bench``
 does not run it.
 """
 
@@ -55,38 +54,13 @@ class Lean(NoTrackers):
         return {}
 
 
-def fused_train_function(gan: CombinedGAN):
-    """The proposed ``make_train_function`` body: ``k`` steps in one XLA program (see ``Fused``)."""
-    k = gan.steps_per_execution
-
-    @tf.function(jit_compile=True)
-    def k_steps(stacked):
-        for i in tf.range(k):
-            gan.train_step(tf.nest.map_structure(lambda t: t[i], stacked))
-        return {key: tracker.result() for key, tracker in gan.trackers.items()}
-
-    @tf.function
-    def train_function(iterator):
-        batches = [iterator.get_next() for _ in range(k)]
-        return k_steps(tf.nest.map_structure(lambda *parts: tf.stack(parts), *batches))
-
-    return train_function
-
-
 class Fused(CombinedGAN):
     """With ``jit_compile=True``: all ``steps_per_execution`` steps of a call in one XLA program
     over ``k`` batches read from the iterator first, instead of Keras' non-XLA ``tf.while_loop``
     that launches an XLA-compiled step (and reads one batch) per iteration."""
 
-    def make_train_function(self, force=False):
-        if self.train_function is not None and not force:
-            return self.train_function
-        if not self.jit_compile or self.run_eagerly or self.steps_per_execution == 1 or (
-            self.distribute_strategy.num_replicas_in_sync > 1
-        ):
-            return super().make_train_function(force)
-        self.train_function = fused_train_function(self)
-        return self.train_function
+    def compile(self, **kwargs):
+        super().compile(**{**kwargs, "xla_loop": kwargs.get("jit_compile", False)})  # gankit.train.fused
 
 
 class FusedLean(Fused, Lean):

@@ -74,6 +74,7 @@ def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in
         else:
             os.environ["GANKIT_MODE"] = old_mode
     seconds = time.monotonic() - start
+    final_progress_states(notebook)
     notebook.metadata["gankit"] = {"mode": mode, "seconds": round(seconds), "executed": time.strftime("%Y-%m-%d")}
     with tempfile.NamedTemporaryFile("w", dir=target.parent, suffix=".tmp", delete=False, encoding="utf-8") as handle:
         nbformat.write(notebook, handle)
@@ -81,6 +82,35 @@ def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in
     os.replace(handle.name, target)
     print(f"{path}: executed in {mode} mode in {seconds:.0f} s -> {target}")
     return target
+
+
+def final_state(text: str) -> str:
+    """What a terminal shows after printing ``text``: each line only after its last carriage return."""
+    return "\n".join(line.rsplit("\r", 1)[-1] for line in text.split("\n"))
+
+
+def final_progress_states(notebook) -> int:
+    """Stores each cell's consecutive stream outputs as one, with progress bars at their final state.
+
+    A live progress bar is hundreds of ``\r`` updates; stored as they came, a reader sees a wall
+    of bars. Returns the number of stream outputs removed.
+    """
+    removed = 0
+    for cell in notebook.get("cells", []):
+        merged = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and merged and merged[-1].get("output_type") == "stream" \
+                    and merged[-1].get("name") == output.get("name"):
+                merged[-1]["text"] = "".join(merged[-1]["text"]) + "".join(output["text"])
+                removed += 1
+            else:
+                merged.append(output)
+        for output in merged:
+            if output.get("output_type") == "stream":
+                output["text"] = final_state("".join(output["text"]))
+        if "outputs" in cell:
+            cell["outputs"] = merged
+    return removed
 
 
 README_START, README_END = "<!-- results:start -->", "<!-- results:end -->"

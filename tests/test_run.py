@@ -70,3 +70,18 @@ def test_readme_results_table_matches_the_stored_notebooks(tmp_path):
         assert isinstance(card["steps"], int) and card["steps"] > 0, (path.name, card["steps"])
         assert card["train_seconds"] > 0 and card["device"], (path.name, card)
         assert f"| {card['notebook']} | full | {card['steps']} | {card['train_seconds']} |" in table
+
+
+def test_progress_bars_are_stored_at_their_final_state():
+    from gankit.run import final_progress_states, final_state
+
+    assert final_state("\r  0%| 0/10\r 50%| 5/10\r100%| 10/10\ndone\n") == "100%| 10/10\ndone\n"
+    notebook = {"cells": [{"cell_type": "code", "outputs": [
+        {"output_type": "stream", "name": "stdout", "text": "\r  0%| 0/10"},
+        {"output_type": "stream", "name": "stdout", "text": "\r100%| 10/10"},
+        {"output_type": "stream", "name": "stdout", "text": "\n10 steps in 1 s\n"},
+        {"output_type": "display_data", "data": {}, "metadata": {}},
+        {"output_type": "stream", "name": "stdout", "text": "after the figure\n"}]}]}
+    assert final_progress_states(notebook) == 2
+    outputs = notebook["cells"][0]["outputs"]
+    assert [o.get("text") for o in outputs] == ["100%| 10/10\n10 steps in 1 s\n", None, "after the figure\n"]
