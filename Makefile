@@ -44,7 +44,7 @@ course: setup
 	$(PY) -m gankit.course   # JupyterLab on notebooks/; adds --allow-root as root, --no-browser without a screen
 
 test: setup
-	GANKIT_MODE=quick $(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=8
+	GANKIT_MODE=quick GANKIT_WHEEL_NOTEBOOKS=1 $(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=8
 
 bench: setup
 	$(PY) bench/train_loops.py

@@ -20,7 +20,8 @@ Prints a table (loop, batch, steps/s, images/s, ratio to the fastest reference, 
 per-round ratios, the ratio of steps per CPU second of this process: steadier than wall-clock
 time when other jobs share the machine); the last line is one JSON object with the same numbers.
 
-Run: ``python bench/train_loops.py`` (about 3 minutes on 2 CPU cores); ``--quick`` for a smoke
+Each timed round is one ``gan.train`` call of about ``--seconds`` (6; see ``dcgan_step.py``).
+Run: ``python bench/train_loops.py`` (about 5 minutes on 2 CPU cores); ``--quick`` for a smoke
 run; ``--help`` for rounds, seconds and ``k``. Only ratios from one run mean anything here: the
 same loop's speed varies 2x between days on these shared machines.
 """
@@ -38,7 +39,7 @@ import benchkit as bk  # noqa: E402
 
 
 def main() -> None:
-    p = bk.parser(__doc__.split("\n")[0], k=50, seconds=2.5, rounds=3, refs=["ref_xla", "ref"])
+    p = bk.parser(__doc__.split("\n")[0], k=50, seconds=6, rounds=3, refs=["ref_xla", "ref"])
     p.add_argument("--no-seed", dest="seed", action="store_false", help="skip the seed's literal loop")
     args = bk.apply_quick(p.parse_args())
     result = bk.header()

@@ -64,9 +64,9 @@ def data_dir() -> Path:
 
 
 def show(path: Path) -> str:
-    """A short path for messages: relative to the repo, or ``~/...``, else absolute."""
+    """A short path for messages: relative to the repo or the working folder, or ``~/...``, else absolute."""
     path = Path(path)
-    for base, prefix in ((REPO_ROOT, ""), (Path.home(), "~/")):
+    for base, prefix in ((REPO_ROOT, ""), (Path.cwd(), ""), (Path.home(), "~/")):
         try:
             return prefix + str(path.relative_to(base))
         except ValueError:
@@ -87,7 +87,7 @@ def validate_xy(x: np.ndarray, y: np.ndarray, what: str) -> None:
 def online(offline: bool, fetch: Callable[[], T]) -> T:
     """Runs ``fetch`` (which downloads, then reads) unless ``offline``; a failed download is a :class:`SourceError`."""
     if offline:
-        raise Absent("off (offline mode)")
+        raise SourceError("off (offline mode)")  # said, so that a learner sees why nothing was downloaded
     try:
         return fetch()
     except download.DownloadError as error:

@@ -70,6 +70,21 @@ def checked_dataset(dataset: tf.data.Dataset, bounds: tuple[float, float] | None
         dataset: batches of images ``(batch, *shape)``, or tuples whose first item is the images.
         bounds: ``(low, high)`` of G's images, or ``None`` (then only NaN/inf is checked).
     """
+    # Tracing the check takes about half a second: once per dataset (kept on it), not per train().
+    key = None if bounds is None else tuple(float(b) for b in bounds)
+    cached = getattr(dataset, "_gankit_checked", None)
+    if cached is None:
+        cached = {}
+        try:
+            dataset._gankit_checked = cached
+        except AttributeError:  # a dataset that takes no attributes: check anew each time
+            pass
+    if key not in cached:
+        cached[key] = _map_check(dataset, bounds)
+    return cached[key]
+
+
+def _map_check(dataset: tf.data.Dataset, bounds: tuple[float, float] | None) -> tf.data.Dataset:
     low, high = bounds if bounds is not None else (-np.inf, np.inf)
 
     def check(*element):

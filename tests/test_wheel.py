@@ -1,0 +1,79 @@
+"""The package installs complete: a wheel in a fresh venv runs notebooks 01 and 05 outside the repository.
+
+As on Colab: a fresh venv that has only the pinned TensorFlow and Keras, then the built wheel (which
+must bring every other import the notebooks make, scikit-image included, and the package data: the
+classifier weights), then the test harness (pytest, nbval, ipykernel). The two notebooks are copied
+to a folder outside the repository and checked with strict nbval in quick mode, offline, the MNIST
+data given by ``GANKIT_DATA_DIR`` (a copy of the offline digits in the course folder). `make test` checks notebooks 01 and 05 this way only (it sets
+``GANKIT_WHEEL_NOTEBOOKS=1``, and the root conftest.py then leaves them out of the in-repository run).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS = ("01_intro_gan.ipynb", "05_super_resolution.ipynb")
+
+
+def pins(*names: str) -> list[str]:
+    """``name==version`` lines of requirements.txt for ``names``."""
+    found = {}
+    for line in (ROOT / "requirements.txt").read_text().splitlines():
+        match = re.match(r"([A-Za-z0-9_.-]+)==([^\s#]+)", line)
+        if match:
+            found[match[1].lower()] = f"{match[1]}=={match[2]}"
+    return [found[name.lower()] for name in names]
+
+
+def run(command: list, timeout: float, **options) -> subprocess.CompletedProcess:
+    result = subprocess.run([str(part) for part in command], capture_output=True, text=True, timeout=timeout, **options)
+    assert result.returncode == 0, f"{command[:3]} failed:\n{result.stdout[-4000:]}\n{result.stderr[-4000:]}"
+    return result
+
+
+@pytest.mark.slow
+def test_the_wheel_in_a_fresh_venv_runs_notebooks_01_and_05_outside_the_repository(tmp_path):
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+    if uv is None:
+        pytest.skip("needs uv, which `make setup` installs into .venv")
+    if not (ROOT / "data" / "mnist_offline.npz").exists():
+        pytest.skip("needs data/mnist_offline.npz (`make setup`)")
+    source = tmp_path / "source"  # build from a copy: setuptools writes build/ and *.egg-info beside the sources
+    shutil.copytree(ROOT / "gankit", source / "gankit", ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    run([uv, "build", "-q", "--wheel", "--out-dir", tmp_path / "dist", source], 300)
+    wheel = next((tmp_path / "dist").glob("gankit-*.whl"))
+
+    venv = tmp_path / "venv"
+    python = venv / "bin" / "python"
+    run([uv, "venv", "-q", "--python", sys.executable, venv], 120)
+    run([uv, "pip", "install", "-q", "--python", python, *pins("tensorflow", "keras")], 600)  # what Colab has
+    run([uv, "pip", "install", "-q", "--python", python, wheel], 600)
+    run([uv, "pip", "install", "-q", "--python", python, *pins("pytest", "nbval", "ipykernel")], 600)  # the harness
+
+    course = tmp_path / "course"  # outside the repository: nothing of it is importable from here
+    course.mkdir()
+    for name in NOTEBOOKS:
+        shutil.copy(ROOT / "notebooks" / name, course / name)
+    shutil.copy(ROOT / "tests" / "nbval_sanitize.cfg", course / "nbval_sanitize.cfg")
+    (course / "data").mkdir()
+    shutil.copy(ROOT / "data" / "mnist_offline.npz", course / "data" / "mnist_offline.npz")
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV", "GANKIT_"))}
+    env.update(GANKIT_MODE="quick", GANKIT_OFFLINE="1", GANKIT_DATA_DIR=str(course / "data"),
+               PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+    where = run([python, "-c", "import gankit, skimage; print(gankit.__file__)"], 120, cwd=course, env=env).stdout
+    assert str(venv) in where, f"gankit imported from {where.strip()}, not from the wheel"
+    result = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
+                             "--nbval-sanitize-with", "nbval_sanitize.cfg", *NOTEBOOKS],
+                            cwd=course, env=env, capture_output=True, text=True, timeout=1200)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-3000:]
+    assert "failed" not in result.stdout.splitlines()[-1], result.stdout[-3000:]
