@@ -82,6 +82,35 @@ def forget_failures() -> None:
     _FAILURES.clear()
 
 
+def probe(url: str, timeout: float = 3.0) -> str | None:
+    """Whether ``url``'s server answers a ``HEAD`` request within ``2 * timeout`` seconds, DNS included.
+
+    Returns:
+        ``None`` when it answers with a success or redirect status, else a one-line reason
+        (offline mode, no answer, an HTTP error code).
+    """
+    timeout = checks.number(timeout, "timeout", positive=True)
+    if offline_mode():
+        return "offline mode (GANKIT_OFFLINE)"
+    answer: dict[str, Any] = {}
+
+    def ask() -> None:
+        try:
+            with urllib.request.urlopen(urllib.request.Request(url, method="HEAD"), timeout=timeout) as response:
+                answer["status"] = response.status
+        except BaseException as error:  # noqa: BLE001 - reported as the reason
+            answer["error"] = error
+
+    worker = threading.Thread(target=ask, name="gankit-probe", daemon=True)
+    worker.start()
+    worker.join(2.0 * timeout)
+    if worker.is_alive():
+        return f"unreachable (no answer within {2.0 * timeout:.1f} s)"
+    if "error" in answer:
+        return _describe(answer["error"], timeout)
+    return None if answer.get("status", 0) < 400 else f"HTTP {answer['status']}"
+
+
 def download(
     url: str,
     dest: str | os.PathLike,

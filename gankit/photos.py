@@ -124,14 +124,14 @@ def load_photos(split: str = "train", verbose: bool = True, max_side: int | None
         if leaked:
             raise RuntimeError(f"training photos {leaked} have the content of a held-out test photo; remove them.")
     if max_side is not None:  # after the leak check, which compares the photos as stored
-        photos = {name: _shrink(image, int(max_side)) for name, image in photos.items()}
+        photos = {name: shrink(image, int(max_side)) for name, image in photos.items()}
     if verbose:
         pixels = sum(image.shape[0] * image.shape[1] for image in photos.values()) / 1e6
         print(f"{split} photos: {len(photos)} ({pixels:.1f} Mpixels): {', '.join(photos)}")
     return photos
 
 
-def _shrink(image: np.ndarray, max_side: int) -> np.ndarray:
+def shrink(image: np.ndarray, max_side: int) -> np.ndarray:
     """Resizes ``image`` (uint8) so that its longer side is at most ``max_side``, keeping the aspect."""
     import tensorflow as tf
 

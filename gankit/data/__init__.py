@@ -27,6 +27,7 @@ from gankit.data.fashion import (
 from gankit.data.mnist import MNIST_URL, OFFLINE_FILENAME, TEST_HOLDOUT, keras_cache_path, load_mnist
 from gankit.data.pipeline import DATASETS, load_images, mnist_dataset, scale_images, unscale_images
 from gankit.data.sources import SPLITS, data_dir
+from gankit.data.tfds_images import load_tfds_images
 
 __all__ = [
     "DATASETS",
@@ -43,6 +44,7 @@ __all__ = [
     "load_fashion_mnist",
     "load_images",
     "load_mnist",
+    "load_tfds_images",
     "mnist_dataset",
     "prepare_offline",
     "scale_images",
