@@ -385,11 +385,22 @@ def frechet_distance(images_a, images_b, classifier: keras.Model | None = None) 
     return frechet_distance_from_features(features(images_a, classifier), features(images_b, classifier))
 
 
-def kernel_distance_from_features(a, b, subsets: int = 10, subset_size: int = 500, seed: int = 0) -> float:
+def kernel_distance_from_features(a, b, subsets: int = 10, subset_size: int = 500, seed: int = 0,
+                                  spread: bool = False) -> float | tuple[float, float]:
     """KID: the unbiased MMD^2 with kernel ``(x.y / d + 1)^3``, averaged over random subsets.
 
     Unlike FD it is unbiased, so small sets can be compared directly (its mean is 0 for two
-    samples of the same distribution).
+    samples of the same distribution). Its scale is that of the features (the course's
+    classifier's 128-d ``features`` layer): compare KIDs within the course only.
+
+    Args:
+        a, b: features ``(n, d)`` of the two sets.
+        subsets, subset_size: how many random subsets (of up to ``subset_size`` each) are averaged.
+        seed: seed of the subset draws.
+        spread: also return the standard deviation over the subsets.
+
+    Returns:
+        The mean over the subsets, or ``(mean, std)`` with ``spread=True``.
     """
     a, b = _check_features(a, b)
     subsets = checks.integer(subsets, "subsets", minimum=1)
@@ -405,11 +416,12 @@ def kernel_distance_from_features(a, b, subsets: int = 10, subset_size: int = 50
         values.append(
             (k_xx.sum() - np.trace(k_xx)) / off + (k_yy.sum() - np.trace(k_yy)) / off - 2 * k_xy.mean()
         )
-    return float(np.mean(values))
+    return (float(np.mean(values)), float(np.std(values))) if spread else float(np.mean(values))
 
 
-def kernel_distance(images_a, images_b, classifier: keras.Model | None = None, **kwargs) -> float:
-    """KID between two image sets on the digit classifier's features."""
+def kernel_distance(images_a, images_b, classifier: keras.Model | None = None, **kwargs) -> float | tuple[float, float]:
+    """KID between two image sets on the digit classifier's features (``kwargs``: see
+    :func:`kernel_distance_from_features`, e.g. ``spread=True``)."""
     return kernel_distance_from_features(features(images_a, classifier), features(images_b, classifier), **kwargs)
 
 

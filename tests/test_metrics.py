@@ -247,3 +247,13 @@ def test_features_cache_does_not_keep_deleted_classifiers_alive(test_digits):
     del model
     gc.collect()
     assert alive() is None
+
+
+def test_kid_spread_is_the_standard_deviation_over_subsets():
+    rng = np.random.default_rng(0)
+    a, b = rng.standard_normal((300, 8)), rng.standard_normal((300, 8)) + 0.5
+    mean, std = gk.metrics.kernel_distance_from_features(a, b, subsets=6, subset_size=100, spread=True)
+    assert mean == gk.metrics.kernel_distance_from_features(a, b, subsets=6, subset_size=100)
+    assert std > 0 and mean > 2 * std  # shifted sets: clearly above 0
+    same_mean, same_std = gk.metrics.kernel_distance_from_features(a[:150], a[150:], subsets=6, subset_size=100, spread=True)
+    assert abs(same_mean) < 3 * same_std + 1e-9  # the same distribution: 0 within its spread
