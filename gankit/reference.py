@@ -10,6 +10,7 @@ import numpy as np
 
 
 import keras
+import tensorflow as tf
 from keras import layers
 
 LATENT_DIM = 100
@@ -44,6 +45,40 @@ def build_discriminator():
         x = layers.LeakyReLU(negative_slope=0.2)(x)
     probability = layers.Dense(1, activation="sigmoid")(x)
     return keras.Model(image, probability, name="discriminator")
+
+
+# make_train_step is notebook 01's cell too (tests/test_reference.py): what CombinedGAN runs per step,
+# in plain TensorFlow, and tests/test_train.py checks that both give identical weights.
+def make_train_step(generator, discriminator, d_optimizer, g_optimizer, seed=0, latent_dim=LATENT_DIM):
+    """One step of seed 002's algorithm in plain TensorFlow: ``train_step(real) -> (d_loss, g_loss)``.
+
+    D (probabilities, no batch norm) learns real -> 1 and fake -> 0 in one pass; then G learns to
+    make the updated D call its fakes real. Noise is stateless, from ``(seed, step, stream)``.
+    """
+    def bce(y, p):  # the seed's loss, averaged over the batch
+        return keras.ops.mean(keras.losses.binary_crossentropy(y, p))
+
+    def noise(n, step, stream):  # the same (seed, step, stream) always draws the same z
+        key = tf.random.experimental.stateless_fold_in(tf.stack([seed, 2 * step + stream]), 0)  # replica 0
+        return tf.random.stateless_normal((n, latent_dim), seed=key)
+
+    @tf.function
+    def train_step(real):
+        n, step = tf.shape(real)[0], tf.cast(d_optimizer.iterations, "int32")
+        fake = generator(noise(n, step, 0), training=True)
+        with tf.GradientTape() as tape:  # D's step: real and fake in one pass
+            p = discriminator(tf.concat([real, fake], 0), training=True)
+            d_loss = 0.5 * (bce(tf.ones_like(p[:n]), p[:n]) + bce(tf.zeros_like(p[n:]), p[n:]))
+        grads = tape.gradient(d_loss, discriminator.trainable_variables)
+        d_optimizer.apply_gradients(zip(grads, discriminator.trainable_variables))
+        with tf.GradientTape() as tape:  # G's step: through D, whose weights stay as they are
+            p = discriminator(generator(noise(n, step + 1, 1), training=True), training=False)
+            g_loss = bce(tf.ones_like(p), p)
+        grads = tape.gradient(g_loss, generator.trainable_variables)
+        g_optimizer.apply_gradients(zip(grads, generator.trainable_variables))
+        return d_loss, g_loss
+
+    return train_step
 
 
 seed002_generator = build_generator

@@ -111,3 +111,8 @@ def test_the_seeds_literal_loop_trains_d_only_with_the_keras3_fix():
                 reference.seed_d_step(g, d, x, 16, fixed=False)
         d_changed = any(not np.array_equal(a, w.numpy()) for a, w in zip(d_before, d.weights))
         assert d_changed == fixed and d.trainable is False
+
+
+def test_notebook_01_cell_is_the_reference_train_step():
+    """Notebook 01's plain-TensorFlow step and gankit/reference.py's make_train_step are the same code."""
+    assert normalised(module_function(reference.make_train_step)) == normalised(notebook_function("make_train_step"))

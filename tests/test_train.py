@@ -539,3 +539,43 @@ def test_xla_loop_needs_jit_compile():
     gan = CombinedGAN(g, d, c)
     with pytest.raises(ValueError, match="jit_compile=True"):
         gan.compile(steps_per_execution=5, xla_loop=True)
+
+
+def test_the_plain_tensorflow_step_of_notebook_01_gives_combinedgans_weights():
+    """gk.reference.make_train_step (notebook 01's cell) and CombinedGAN: identical weights after N steps.
+
+    Without XLA both run the same operations, so the weights agree bit for bit. (With XLA each
+    program is fused its own way: the rounding differs, and Adam, which scales every update to
+    about the learning rate, turns those differences into visibly different weights.)"""
+    steps, batch = 6, 16
+    keras.utils.set_random_seed(0)
+    gan = CombinedGAN(*reference.seed002_models(), seed=3)
+    gan.compile(steps_per_execution=3, jit_compile=False)
+    generator, discriminator = reference.build_generator(), reference.build_discriminator()
+    generator.set_weights(gan.generator.get_weights())
+    discriminator.set_weights(gan.discriminator.get_weights())
+    adam = lambda: keras.optimizers.Adam(2e-4, beta_1=0.5)  # noqa: E731 - the seed's optimizer
+    train_step = reference.make_train_step(generator, discriminator, adam(), adam(), seed=3)
+    data = gk.data.mnist_dataset(batch, seed=0, limit=200, verbose=False)[0]
+    gan.train(data, steps, log_every=3, progress=False)  # two train() calls' worth of intervals
+    for real in data.take(steps):
+        train_step(real)
+    for mine, theirs in ((generator, gan.generator), (discriminator, gan.discriminator)):
+        for a, b in zip(mine.get_weights(), theirs.get_weights()):
+            np.testing.assert_array_equal(a, b)
+
+
+def test_continuing_on_the_same_dataset_object_repeats_an_uninterrupted_run():
+    """train(data, 3) then train(data, 6) on one dataset object = train(data, 6): every iterator of
+    gk.data.mnist_dataset yields the same batches (before the fix, each new iterator reshuffled)."""
+    def run(*stops):
+        keras.utils.set_random_seed(0)
+        gan = CombinedGAN(*reference.seed002_models(), seed=1)
+        gan.compile(steps_per_execution=3)
+        data = gk.data.mnist_dataset(16, seed=0, limit=200, verbose=False)[0]
+        for stop in stops:
+            gan.train(data, stop, log_every=3, progress=False)
+        return gan.generator.get_weights() + gan.discriminator.get_weights()
+
+    for a, b in zip(run(6), run(3, 6)):
+        np.testing.assert_array_equal(a, b)

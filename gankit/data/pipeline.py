@@ -82,11 +82,12 @@ def mnist_dataset(
 ) -> tuple["tf.data.Dataset", str]:
     """MNIST (or Fashion-MNIST) as a deterministic ``tf.data`` pipeline of image batches in [-1, 1].
 
-    Pipeline: ``from_tensor_slices -> shuffle(N, seed, reshuffle_each_iteration=True) ->
-    repeat() -> batch(batch_size, drop_remainder=True) -> map(scale) -> prefetch(AUTOTUNE)``.
-    Two datasets built with the same arguments (and the same global TensorFlow seed, if one is
-    set) yield identical batches in identical order, also after ``.skip(k)``, so a run resumes
-    exactly with ``dataset.skip(steps_done)``.
+    Pipeline: each epoch a permutation of the N images that depends only on ``(seed, epoch)``
+    (``tf.random.experimental.stateless_shuffle``), epochs one after another, ``batch(batch_size,
+    drop_remainder=True)``, gathered, scaled, prefetched. Every iterator of the dataset, and every
+    dataset built with the same arguments, yields identical batches in identical order, also
+    after ``.skip(k)``: a run continued with ``gan.train`` on the same dataset, or resumed in a new
+    process, sees the batches of an uninterrupted run.
 
     Args:
         batch_size: images per batch, ``1 <= batch_size <= N``; every batch is full.
@@ -131,13 +132,24 @@ def _pipeline(
     """The ``tf.data`` part of :func:`mnist_dataset`: uint8 slices, scaled per batch (cheaper in memory)."""
     import tensorflow as tf
 
-    images = x[..., None]  # uint8 (N, 28, 28, 1)
-    ds = tf.data.Dataset.from_tensor_slices(images if y is None else (images, y.astype(np.int32)))
-    if shuffle:
-        ds = ds.shuffle(buffer_size=len(x), seed=seed, reshuffle_each_iteration=True)
-    if repeat:
-        ds = ds.repeat()
-    ds = ds.batch(batch_size, drop_remainder=True)
+    images = tf.constant(x[..., None])  # uint8 (N, 28, 28, 1)
+    labels = None if y is None else tf.constant(y.astype(np.int32))
+    n = len(x)
+
+    def epoch_order(epoch: "tf.Tensor") -> "tf.data.Dataset":
+        """Epoch ``epoch``'s order of the N images: a function of (seed, epoch) only, so every
+        iterator of this dataset (each ``fit``/``train`` call makes one) sees the same batches."""
+        order = tf.range(n, dtype=tf.int64)
+        if shuffle:
+            order = tf.random.experimental.stateless_shuffle(order, seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
+        return tf.data.Dataset.from_tensor_slices(order)
+
+    epochs = tf.data.Dataset.counter() if repeat else tf.data.Dataset.range(1)
+    ds = epochs.flat_map(epoch_order).batch(batch_size, drop_remainder=True)
+    if labels is None:
+        ds = ds.map(lambda index: tf.gather(images, index))
+    else:
+        ds = ds.map(lambda index: (tf.gather(images, index), tf.gather(labels, index)))
 
     def scale(img: "tf.Tensor") -> "tf.Tensor":
         return (tf.cast(img, tf.float32) - 127.5) / 127.5
