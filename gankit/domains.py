@@ -123,8 +123,10 @@ def unpaired_dataset(domain_a, domain_b, batch_size: int = 32, seed: int = 0):
     if min(len(domain_a), len(domain_b)) < batch_size:
         raise ValueError(f"each domain needs at least batch_size={batch_size} images.")
 
-    def stream(images, s):
-        images = tf.data.Dataset.from_tensor_slices(np.asarray(images, dtype="float32"))
-        return images.shuffle(len(images), seed=s, reshuffle_each_iteration=True).repeat().batch(batch_size, drop_remainder=True)
+    from gankit.data.pipeline import index_batches
+
+    def stream(images, s):  # the same batches for every iterator (each fit call makes one)
+        images = tf.constant(np.asarray(images, dtype="float32"))
+        return index_batches(len(images), batch_size, s).map(lambda index: tf.gather(images, index))
 
     return tf.data.Dataset.zip((stream(domain_a, seed), stream(domain_b, seed + 1))).prefetch(tf.data.AUTOTUNE)

@@ -89,3 +89,13 @@ def test_unpaired_dataset_shuffles_each_domain_on_its_own():
     assert not np.array_equal(xs, np.arange(40))  # shuffled
     with pytest.raises(ValueError, match="batch_size"):
         domains.unpaired_dataset(a, b[:4], 8)
+
+
+def test_unpaired_dataset_gives_every_iterator_the_same_batches():
+    a = np.random.default_rng(0).random((40, 4, 4, 3)).astype("float32")
+    b = np.random.default_rng(1).random((30, 4, 4, 3)).astype("float32")
+    ds = domains.unpaired_dataset(a, b, batch_size=8, seed=2)
+    first = [(x.numpy(), y.numpy()) for x, y in ds.take(12)]
+    again = [(x.numpy(), y.numpy()) for x, y in ds.take(12)]
+    assert all(np.array_equal(p[0], q[0]) and np.array_equal(p[1], q[1]) for p, q in zip(first, again))
+    assert not np.array_equal(first[0][0], first[5][0])  # a new epoch, in a new order

@@ -126,6 +126,27 @@ def mnist_dataset(
     return _pipeline(x, y if labels else None, int(batch_size), int(seed), shuffle, repeat), source
 
 
+def index_batches(n: int, batch_size: int, seed: int, *, shuffle: bool = True, repeat: bool = True) -> "tf.data.Dataset":
+    """Batches of indices into ``n`` items, ``(batch_size,)`` int64, epoch after epoch.
+
+    Each epoch is a permutation that depends only on ``(seed, epoch)``
+    (``tf.random.experimental.stateless_shuffle``), so every iterator of the dataset (each ``fit``
+    or ``gan.train`` call makes a new one) yields the same batches, also after ``.skip(k)``;
+    ``Dataset.shuffle(reshuffle_each_iteration=True)`` reshuffles for every new iterator.
+    Gather the items with ``ds.map(lambda i: tf.gather(items, i))``.
+    """
+    import tensorflow as tf
+
+    def epoch_order(epoch):
+        order = tf.range(n, dtype=tf.int64)
+        if shuffle:
+            order = tf.random.experimental.stateless_shuffle(order, seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
+        return tf.data.Dataset.from_tensor_slices(order)
+
+    epochs = tf.data.Dataset.counter() if repeat else tf.data.Dataset.range(1)
+    return epochs.flat_map(epoch_order).batch(batch_size, drop_remainder=True)
+
+
 def _pipeline(
     x: np.ndarray, y: np.ndarray | None, batch_size: int, seed: int, shuffle: bool, repeat: bool
 ) -> "tf.data.Dataset":
@@ -134,18 +155,7 @@ def _pipeline(
 
     images = tf.constant(x[..., None])  # uint8 (N, 28, 28, 1)
     labels = None if y is None else tf.constant(y.astype(np.int32))
-    n = len(x)
-
-    def epoch_order(epoch: "tf.Tensor") -> "tf.data.Dataset":
-        """Epoch ``epoch``'s order of the N images: a function of (seed, epoch) only, so every
-        iterator of this dataset (each ``fit``/``train`` call makes one) sees the same batches."""
-        order = tf.range(n, dtype=tf.int64)
-        if shuffle:
-            order = tf.random.experimental.stateless_shuffle(order, seed=tf.stack([tf.constant(seed, tf.int64), epoch]))
-        return tf.data.Dataset.from_tensor_slices(order)
-
-    epochs = tf.data.Dataset.counter() if repeat else tf.data.Dataset.range(1)
-    ds = epochs.flat_map(epoch_order).batch(batch_size, drop_remainder=True)
+    ds = index_batches(len(x), batch_size, seed, shuffle=shuffle, repeat=repeat)
     if labels is None:
         ds = ds.map(lambda index: tf.gather(images, index))
     else:
