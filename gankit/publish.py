@@ -132,8 +132,8 @@ def check(root: Path = ROOT) -> list[str]:
     url, tag = published(root)
     problems = []
     for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        nb = json.loads(path.read_text())
-        expected = json.loads(json.dumps(_stamp_notebook(json.loads(path.read_text()), path.name, url, tag)))
+        text = path.read_text()
+        nb, expected = json.loads(text), _stamp_notebook(json.loads(text), path.name, url, tag)
         if nb["cells"] != expected["cells"]:
             problems.append(f"{path.name}: set-up cell or Colab badge differ from pyproject.toml's address")
     readme = (root / "README.md").read_text()
