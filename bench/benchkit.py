@@ -124,6 +124,7 @@ def reference_loop(
         n = tf.shape(real)[0]
         step = counter.assign_add(1)
         fake = g(tf.random.stateless_normal((n, latent), seed=tf.stack([seed, 2 * step])), training=True)
+        fake = tf.cast(fake, real.dtype)  # mixed precision: G computes in 16 bits, the data is float32
         with tf.GradientTape() as tape:
             if d_has_bn:
                 p_real, p_fake = d(real, training=True), d(fake, training=True)
@@ -315,16 +316,25 @@ def parser(description: str, *, k: int, seconds: float, rounds: int, refs: list[
     p.add_argument("--autotune", action="store_true",
                    help="leave tf.data autotuning on (each gan.train call may then wait for it at its end; see benchkit.AUTOTUNE_DATA)")
     p.add_argument("--quick", action="store_true", help="a short smoke run (batch 16, k 2, one round): numbers mean nothing")
+    p.add_argument("--only", nargs="+", metavar="LOOP", help="time only these of gankit's loops (default: all)")
+    p.add_argument("--precision", default="float32", choices=("auto", *gk.precision.POLICIES),
+                   help="Keras dtype policy every model is built in (gk.precision; default float32)")
     return p
 
 
 def apply_quick(args: argparse.Namespace) -> argparse.Namespace:
-    """Applies ``--quick`` and ``--autotune``."""
+    """Applies ``--quick``, ``--autotune`` and ``--precision``."""
     global AUTOTUNE_DATA
     AUTOTUNE_DATA = args.autotune
+    args.precision = gk.precision.use(args.precision)
     if args.quick:
         args.batches, args.rounds, args.seconds, args.k = [16], 1, 0.0, 2
     return args
+
+
+def wanted(name: str, args: argparse.Namespace) -> bool:
+    """Whether ``--only`` (if given) names gankit's loop ``name``."""
+    return not args.only or name in args.only
 
 
 def header() -> dict[str, object]:
@@ -336,7 +346,7 @@ def header() -> dict[str, object]:
         load = "n/a"
     print(f"device: {info.summary()}; TensorFlow {info.tensorflow}, Keras {info.keras}, "
           f"Python {platform.python_version()}; load average {load}")
-    return {"device": info.summary(), "load_before": load}
+    return {"device": info.summary(), "precision": keras.mixed_precision.global_policy().name, "load_before": load}
 
 
 def finish(result: dict[str, object]) -> None:

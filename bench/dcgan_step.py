@@ -47,7 +47,7 @@ def main() -> None:
     x = bk.real_data()
     for batch in args.batches:
         loops = bk.reference_loops(args.refs, bk.dcgan_pair, x, batch, k=args.k, from_logits=True)
-        for name, jit in (("gankit_xla", True), ("gankit", False)):
+        for name, jit in [v for v in (("gankit_xla", True), ("gankit", False)) if bk.wanted(v[0], args)]:
             gan = gk.train.CombinedGAN(*bk.fresh(reference.dcgan_models))
             loops[name] = bk.gankit_loop(gan, x, batch, steps_per_execution=args.k, jit_compile=jit)
         samples = bk.measure(loops, args.rounds, args.seconds)

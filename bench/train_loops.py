@@ -46,7 +46,8 @@ def main() -> None:
     x = bk.real_data()
     for batch in args.batches:
         loops = bk.reference_loops(args.refs, bk.seed002_pair, x, batch, k=args.k)
-        for name, jit, xla_loop in (("gankit_xla_loop", True, True), ("gankit_xla", True, False), ("gankit", False, False)):
+        variants = (("gankit_xla_loop", True, True), ("gankit_xla", True, False), ("gankit", False, False))
+        for name, jit, xla_loop in [v for v in variants if bk.wanted(v[0], args)]:
             gan = gk.train.CombinedGAN(*bk.fresh(reference.seed002_models))
             loops[name] = bk.gankit_loop(gan, x, batch, steps_per_execution=args.k, jit_compile=jit, xla_loop=xla_loop)
         if args.seed:

@@ -3,7 +3,8 @@
 Notebooks do ``import gankit as gk`` and use one module per idea:
 
 * ``gk.config``: quick/full mode (``GANKIT_MODE``) and ``seed_everything``.
-* ``gk.device``: where training runs (CPU/GPU) and the ``tf.distribute`` strategy.
+* ``gk.device``: where training runs (CPU/GPU), the ``tf.distribute`` strategy, a placement report.
+* ``gk.precision``: float32 or mixed precision, and XLA on or off, chosen per device.
 * ``gk.data``: MNIST and Fashion-MNIST as a ``tf.data`` pipeline in [-1, 1], online or offline.
 * ``gk.domains``: MNIST-M (Ganin et al.'s recipe) and unpaired two-domain pipelines (CycleGAN).
 * ``gk.losses``: D's cross-entropy and the generator costs (minimax, non-saturating, ...).
@@ -28,7 +29,7 @@ from gankit import _env, config
 
 _env.quiet_tensorflow_start_up()  # imports nothing; TensorFlow, when first imported, loads quietly
 
-__all__ = ["config", "data", "device", "domains", "download", "image_quality", "losses", "metrics", "perceptual", "photos", "reference", "toy", "train", "viz"]
+__all__ = ["config", "data", "device", "domains", "download", "image_quality", "losses", "metrics", "perceptual", "photos", "precision", "reference", "toy", "train", "viz"]
 __version__ = "0.1.0"
 
 

@@ -60,6 +60,27 @@ def pick(quick: T, full: T) -> T:
     return quick if is_quick() else full
 
 
+def budget(quick: float, full: float) -> float:
+    """Training seconds: :func:`pick` of the two, in full mode times ``GANKIT_BUDGET_SCALE`` (default 1).
+
+    ``tools/gpu_check.sh`` runs notebook 3 in full mode with its budgets scaled down to fit its
+    time slot; the RESULT card records the budget used.
+
+    Raises:
+        ValueError: if ``GANKIT_BUDGET_SCALE`` is not a positive number.
+    """
+    if is_quick():
+        return quick
+    raw = os.environ.get("GANKIT_BUDGET_SCALE", "1")
+    try:
+        scale = float(raw)
+    except ValueError:
+        scale = -1.0
+    if not scale > 0:
+        raise ValueError(f"GANKIT_BUDGET_SCALE={raw!r} must be a positive number (1 = the notebook's own budgets).")
+    return full * scale
+
+
 def seed_everything(seed: int) -> int:
     """Seeds Python, NumPy, TensorFlow and Keras so a run is repeatable.
 

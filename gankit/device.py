@@ -126,3 +126,55 @@ def print_setup(strat: tf.distribute.Strategy | None = None) -> tf.distribute.St
     print(f"Devices: {info.summary()}")
     print(f"Strategy: {strategy_summary(strat)}")
     return strat
+
+
+def _device_of(tensor) -> str:
+    """``"/job:localhost/replica:0/task:0/device:GPU:0"`` -> ``"GPU:0"``."""
+    return tensor.device.split("device:")[-1] if getattr(tensor, "device", "") else "?"
+
+
+def placement(gan, real_batch, strat: tf.distribute.Strategy | None = None) -> dict[str, dict[str, list[str]]]:
+    """Where TensorFlow placed one D step and one G step of ``gan``, read from the tensors themselves.
+
+    Runs ``gan.d_step(real_batch)`` and ``gan.g_step(batch_size)`` once, eagerly, through
+    ``strat.run`` (so a ``OneDeviceStrategy`` or ``MirroredStrategy`` places them as in training),
+    and reads the ``.device`` of each step's loss (the last op of the step) and of the variables
+    the step updates. Every weight and optimizer slot is restored afterwards: the probe trains
+    nothing.
+
+    Args:
+        gan: a :class:`gankit.train.GANTrainer` with ``d_step`` and ``g_step`` (e.g. ``CombinedGAN``).
+        real_batch: real images ``(batch, *image_shape)`` (conditional GANs: ``(images, labels)``).
+        strat: the strategy the models were built under (default: the current one).
+
+    Returns:
+        ``{"d_step": {"loss": [...], "variables": [...]}, "g_step": {...}}``, each a sorted list
+        of the devices (e.g. ``["GPU:0"]``; one per replica under ``MirroredStrategy``).
+    """
+    strat = strat or tf.distribute.get_strategy()
+    images, labels = (real_batch if isinstance(real_batch, (tuple, list)) else (real_batch, None))
+    state = [v for group in gan.checkpoint_state().values() for v in group]
+    saved = [tf.identity(v) for v in state]
+    report = {}
+    try:
+        for name, step, variables in (
+            ("d_step", lambda: gan.d_step(images, labels) if labels is not None else gan.d_step(images), gan.d_variables()),
+            ("g_step", lambda: gan.g_step(tf.shape(images)[0]), gan.g_variables()),
+        ):
+            values = strat.run(step)
+            losses = strat.experimental_local_results(values[f"{name[0]}_loss"])
+            report[name] = {"loss": sorted({_device_of(t) for t in losses}),
+                            "variables": sorted({_device_of(part) for v in variables
+                                                 for part in strat.experimental_local_results(getattr(v, "value", v))})}
+    finally:
+        for variable, value in zip(state, saved):
+            variable.assign(value)
+    return report
+
+
+def print_placement(gan, real_batch, strat: tf.distribute.Strategy | None = None) -> dict[str, dict[str, list[str]]]:
+    """Prints :func:`placement` in two lines and returns it."""
+    report = placement(gan, real_batch, strat)
+    for name, where in report.items():
+        print(f"{name}: loss computed on {', '.join(where['loss'])}; its variables live on {', '.join(where['variables'])}")
+    return report

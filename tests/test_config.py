@@ -45,3 +45,18 @@ def test_interactive_means_no_tool_set_the_mode(monkeypatch):
     assert not gk.config.is_interactive()
     monkeypatch.setenv("GANKIT_MODE", "full")  # python -m gankit.run
     assert not gk.config.is_interactive()
+
+
+def test_budget_scales_only_full_mode_budgets(monkeypatch):
+    monkeypatch.setenv("GANKIT_MODE", "full")
+    monkeypatch.delenv("GANKIT_BUDGET_SCALE", raising=False)
+    assert gk.config.budget(quick=8, full=330) == 330
+    monkeypatch.setenv("GANKIT_BUDGET_SCALE", "0.25")
+    assert gk.config.budget(quick=8, full=330) == 82.5
+    monkeypatch.setenv("GANKIT_MODE", "quick")
+    assert gk.config.budget(quick=8, full=330) == 8
+    monkeypatch.setenv("GANKIT_MODE", "full")
+    for bad in ("0", "-1", "fast"):
+        monkeypatch.setenv("GANKIT_BUDGET_SCALE", bad)
+        with pytest.raises(ValueError, match="GANKIT_BUDGET_SCALE"):
+            gk.config.budget(quick=8, full=330)

@@ -4,6 +4,7 @@ import subprocess
 import sys
 
 import keras
+import numpy as np
 import pytest
 import tensorflow as tf
 
@@ -79,3 +80,20 @@ def test_importing_gankit_prints_no_tensorflow_log_noise():
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0
     assert out.stderr.strip() == "" and out.stdout.strip() == "", out.stderr
+
+
+def test_placement_report_reads_where_each_step_ran_and_trains_nothing(capsys):
+    from gankit import testing
+
+    generator, discriminator, combined = testing.small_models(bn_in_g=True, bn_in_d=True)
+    gan = gk.train.CombinedGAN(generator, discriminator, combined, frozen_d_batchnorm="batch")
+    gan.compile()
+    real = next(iter(testing.dataset(testing.real_images())))
+    before = [w.numpy().copy() for w in gan.generator.weights + gan.discriminator.weights]
+    report = gk.device.print_placement(gan, real)
+    expected = "GPU:0" if gk.device.describe().gpus else "CPU:0"
+    assert report == {step: {"loss": [expected], "variables": [expected]} for step in ("d_step", "g_step")}
+    after = [w.numpy() for w in gan.generator.weights + gan.discriminator.weights]
+    assert all(np.array_equal(a, b) for a, b in zip(before, after))  # weights and BN statistics restored
+    assert gan.step == 0  # optimizer state restored too
+    assert f"d_step: loss computed on {expected}" in capsys.readouterr().out

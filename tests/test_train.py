@@ -227,6 +227,8 @@ MIRRORED = textwrap.dedent(
     for v in [w for w in d.weights + g.weights if "moving" not in w.path]:  # all-reduced: replicas agree
         a, b = (t.numpy() for t in strategy.experimental_local_results(v.value))
         np.testing.assert_array_equal(a, b, err_msg=v.path)
+    where = gk.device.placement(gan, next(iter(dataset(real_images(), batch=32))), strategy)
+    assert where["d_step"]["loss"] == where["g_step"]["loss"] == ["CPU:0", "CPU:1"], where  # one per replica
     print("MIRRORED OK", changes)
     """
 )

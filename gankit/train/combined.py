@@ -52,6 +52,12 @@ LOG_KEYS = ("d_loss", "g_loss", "d_acc_real", "d_acc_fake", "d_real", "d_fake")
 THRESHOLD = {"probability": 0.5, "logits": 0.5, "least_squares": 0.5, "hinge": 0.0, "critic": 0.0, None: 0.5}
 
 
+def scale(optimizer: keras.optimizers.Optimizer, loss: tf.Tensor) -> tf.Tensor:
+    """The loss to differentiate: per replica (gradients sum over replicas), and multiplied by the
+    loss scale when ``optimizer`` is a ``LossScaleOptimizer`` (``mixed_float16``, :mod:`gankit.precision`)."""
+    return optimizer.scale_loss(loss / tf.distribute.get_strategy().num_replicas_in_sync)
+
+
 class CombinedGAN(GANTrainer):
     """Trains seed 002's generator, discriminator and combined model in one fused step.
 
@@ -141,10 +147,11 @@ class CombinedGAN(GANTrainer):
             return self.discriminator(images if labels is None else [images, labels], training=True)
 
         if self._d_bn_statistics:
-            return [d(images, labels) for images, labels in batches]
+            return [tf.cast(d(images, labels), "float32") for images, labels in batches]
         # No batch statistics: one pass over all batches gives the same outputs, faster.
         size = tf.shape(batches[0][0])[0]
         both = d(tf.concat([b[0] for b in batches], 0), None if batches[0][1] is None else tf.concat([b[1] for b in batches], 0))
+        both = tf.cast(both, "float32")  # float32 losses and logs under a mixed precision policy
         return [both[i * size:(i + 1) * size] for i in range(len(batches))]
 
     def d_loss(self, outputs: list[tf.Tensor], batches: list[tuple]) -> tf.Tensor:
@@ -161,7 +168,7 @@ class CombinedGAN(GANTrainer):
         with tf.GradientTape() as tape:
             outputs = self.discriminate(batches)
             loss = self.d_loss(outputs, batches)
-            scaled = loss / tf.distribute.get_strategy().num_replicas_in_sync  # gradients sum over replicas
+            scaled = scale(self.d_optimizer, loss)
         variables = self.discriminator.trainable_variables
         self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         self.discriminator.trainable = False
@@ -194,10 +201,10 @@ class CombinedGAN(GANTrainer):
             saved = [tf.identity(v.value) for v in self._d_bn_statistics]
         self.discriminator.trainable = batch_statistics  # frozen: its BatchNorm in inference mode
         with tf.GradientTape() as tape:
-            d_on_fakes = self.combined(z, training=True)
+            d_on_fakes = tf.cast(self.combined(z, training=True), "float32")
             self.discriminator.trainable = False
             loss = self.g_loss(d_on_fakes)
-            scaled = loss / tf.distribute.get_strategy().num_replicas_in_sync
+            scaled = scale(self.g_optimizer, loss)
         variables = self.combined.trainable_variables  # only G's: D is frozen
         self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
         for variable, value in zip(self._d_bn_statistics, saved if batch_statistics else ()):
