@@ -1,4 +1,4 @@
-"""The prepared GPU check: one call on a GPU machine, one JSON summary (README: "On a GPU").
+"""The prepared GPU check: one call on a GPU machine, one JSON summary (README: "GPU").
 
 Usage::
 
@@ -144,13 +144,14 @@ def main(argv: list[str] | None = None) -> int:
     summary: dict = {"date": datetime.date.today().isoformat(), "dry": args.dry}
     timed(summary, "device", lambda: device_step(args.dry))
     copy = ROOT / "notebooks" / "03_dcgan.gpu_check.ipynb"
+    processes: list[subprocess.Popen] = []
     try:
-        notebooks, notebook_03 = start_notebooks(args.dry), start_notebook_03(args.dry, copy)
-        timed(summary, "notebooks_quick", lambda: notebooks_result(notebooks, left()))
-        timed(summary, "notebook_03", lambda: notebook_03_result(notebook_03, copy, left()))
+        processes += [start_notebooks(args.dry), start_notebook_03(args.dry, copy)]
+        timed(summary, "notebooks_quick", lambda: notebooks_result(processes[0], left()))
+        timed(summary, "notebook_03", lambda: notebook_03_result(processes[1], copy, left()))
     finally:
-        for process in (locals().get("notebooks"), locals().get("notebook_03")):
-            if process is not None and process.poll() is None:
+        for process in processes:
+            if process.poll() is None:
                 process.kill()
         copy.unlink(missing_ok=True)
     policy = summary.get("device", {}).get("policy", "float32")
