@@ -61,10 +61,12 @@ def pick(quick: T, full: T) -> T:
 
 
 def budget(quick: float, full: float) -> float:
-    """Training seconds: :func:`pick` of the two, in full mode times ``GANKIT_BUDGET_SCALE`` (default 1).
+    """A training budget (seconds or steps): :func:`pick` of the two, in full mode times
+    ``GANKIT_BUDGET_SCALE`` (default 1).
 
     ``tools/gpu_check.sh`` runs notebook 3 in full mode with its budgets scaled down to fit its
-    time slot; the RESULT card records the budget used.
+    time slot; the RESULT card records the budget used. A notebook that needs whole steps rounds
+    the result itself (e.g. to a multiple of its logging interval).
 
     Raises:
         ValueError: if ``GANKIT_BUDGET_SCALE`` is not a positive number.

@@ -7,6 +7,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from gankit import _env
 
 IMPORT_EFFECTS = """
@@ -58,21 +60,30 @@ def test_importing_gankit_changes_no_warning_filter_umask_or_setting():
     assert proc.stderr == ""  # TensorFlow's start-up lines (cuda drivers, absl, ...) are dropped
 
 
-def test_a_warning_in_the_learners_code_still_shows():
-    proc = _run(
-        "import gankit, keras, warnings\n"
-        "warnings.warn('old API', DeprecationWarning)\n"  # in __main__: shown by Python's default filters
-    )
-    assert proc.returncode == 0, proc.stderr
-    assert "DeprecationWarning: old API" in proc.stderr
+LEARNER_SESSION = (  # a learner's first lines: gankit, then TensorFlow, then a warning of their own
+    "import gankit, tensorflow as tf, warnings\n"
+    "print(type(tf.__loader__).__name__, type(tf.__spec__.loader).__name__)\n"
+    "warnings.warn('old API', DeprecationWarning)\n"  # in __main__: shown by Python's default filters
+)
 
 
-def test_tensorflow_imported_first_loads_quietly_with_its_own_loader():
-    code = "import gankit, tensorflow as tf\nprint(type(tf.__loader__).__name__, type(tf.__spec__.loader).__name__)"
-    proc = _run(code)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["SourceFileLoader", "SourceFileLoader"]
-    assert proc.stderr == ""
+@pytest.fixture(scope="module")
+def learner_session() -> subprocess.CompletedProcess:
+    """One fresh interpreter for the two tests below (each start costs seconds of TensorFlow import)."""
+    return _run(LEARNER_SESSION)
+
+
+def test_a_warning_in_the_learners_code_still_shows(learner_session):
+    assert learner_session.returncode == 0, learner_session.stderr
+    assert "DeprecationWarning: old API" in learner_session.stderr
+
+
+def test_tensorflow_imported_first_loads_quietly_with_its_own_loader(learner_session):
+    assert learner_session.returncode == 0, learner_session.stderr
+    assert learner_session.stdout.split() == ["SourceFileLoader", "SourceFileLoader"]
+    others = [line for line in learner_session.stderr.splitlines()  # the warning and its source line only
+              if "DeprecationWarning: old API" not in line and "warnings.warn" not in line]
+    assert others == [], learner_session.stderr
 
 
 def test_only_known_start_up_lines_are_dropped(capfd):
