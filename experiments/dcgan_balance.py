@@ -35,11 +35,14 @@ class Translate(layers.Layer):
         cols = d[1][:, None] + tf.range(h)[None]
         return tf.gather(tf.gather(padded, rows, batch_dims=1, axis=1), cols, batch_dims=1, axis=2)
 
-def gen(width=64, k=4, momentum=0.99):
+def gen(width=64, k=4, momentum=0.99, deep=0):
     z = keras.Input((LATENT_DIM,))
     x = layers.Dense(7 * 7 * width, use_bias=False)(z)
     x = layers.LeakyReLU(negative_slope=0.2)(layers.BatchNormalization(momentum=momentum)(x))
     x = layers.Reshape((7, 7, width))(x)
+    for _ in range(deep):  # extra stride-1 layers at 7x7: more depth between z and the shapes, cheap at 7x7
+        x = layers.Conv2DTranspose(width, 3, strides=1, padding="same", use_bias=False)(x)
+        x = layers.LeakyReLU(negative_slope=0.2)(layers.BatchNormalization(momentum=momentum)(x))
     x = layers.Conv2DTranspose(width // 2, k, strides=2, padding="same", use_bias=False)(x)
     x = layers.LeakyReLU(negative_slope=0.2)(layers.BatchNormalization(momentum=momentum)(x))
     img = layers.Conv2DTranspose(1, k, strides=2, padding="same", activation="tanh")(x)
@@ -59,6 +62,7 @@ def disc(bn=True, dropout=0.0, translate=0, width=32):
 
 V = {  # name: (gen kwargs, disc kwargs, g lr, d lr, label smoothing)
     "base": ({}, {}, 5e-4, 5e-4, 0),
+    "mlp": ({}, {}, 2e-4, 2e-4, 0),  # notebook 1's MLP GAN and its settings (XLA on)
     "dropout_nobn": ({}, dict(bn=False, dropout=0.3), 5e-4, 5e-4, 0),
     "dropout_bn": ({}, dict(dropout=0.3), 5e-4, 5e-4, 0),
     "smooth": ({}, {}, 5e-4, 5e-4, 0.2),
@@ -68,18 +72,31 @@ V = {  # name: (gen kwargs, disc kwargs, g lr, d lr, label smoothing)
     "translate_nobn": ({}, dict(translate=2, bn=False), 5e-4, 5e-4, 0),
     "k5": (dict(k=5), {}, 5e-4, 5e-4, 0),
     "gmom": (dict(momentum=0.8), {}, 5e-4, 5e-4, 0),
+    "gdeep": (dict(deep=1), {}, 5e-4, 5e-4, 0),
+    "gdeep_dropout_nobn": (dict(deep=1), dict(bn=False, dropout=0.3), 5e-4, 5e-4, 0),
+    "gdeep_dropout_nobn_dwide": (dict(deep=1), dict(bn=False, dropout=0.3, width=64), 5e-4, 5e-4, 0),
+    "wide_dropout_nobn": (dict(width=128, deep=1), dict(bn=False, dropout=0.3, width=64), 5e-4, 5e-4, 0),  # TF-tutorial-like widths
     "gmom_translate_nobn": (dict(momentum=0.8), dict(translate=2, bn=False), 5e-4, 5e-4, 0),
 }
-gkw, dkw, glr, dlr, smooth = V[variant]
-generator, discriminator = gen(**gkw), disc(**dkw)
+DECAY = variant.endswith("_decay")  # Adam's learning rate follows a cosine from its value to 0 over STEPS
+gkw, dkw, glr, dlr, smooth = V[variant.removesuffix("_decay")]
+lr = lambda value: keras.optimizers.schedules.CosineDecay(value, STEPS) if DECAY else value
+def mlp_disc():  # notebook 1's MLP D (the seed's), with logits: the notebook's MLP GAN baseline
+    seed_d = gk.reference.seed002_discriminator()
+    return keras.Model(seed_d.inputs, layers.Dense(1)(seed_d.layers[-2].output))
+
+if variant.startswith("mlp"):
+    generator, discriminator = gk.reference.seed002_generator(), mlp_disc()
+else:
+    generator, discriminator = gen(**gkw), disc(**dkw)
 discriminator.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True, label_smoothing=smooth),
-                      optimizer=keras.optimizers.Adam(dlr, beta_1=0.5))
+                      optimizer=keras.optimizers.Adam(lr(dlr), beta_1=0.5))
 discriminator.trainable = False
 z = keras.Input((LATENT_DIM,))
 combined = keras.Model(z, discriminator(generator(z)))
-combined.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True), optimizer=keras.optimizers.Adam(glr, beta_1=0.5))
+combined.compile(loss=keras.losses.BinaryCrossentropy(from_logits=True), optimizer=keras.optimizers.Adam(lr(glr), beta_1=0.5))
 gan = gk.train.CombinedGAN(generator, discriminator, combined, frozen_d_batchnorm="batch", seed=SEED)
-gan.compile(steps_per_execution=50)
+gan.compile(steps_per_execution=50, jit_compile=variant.startswith("mlp"))
 dataset, _ = gk.data.mnist_dataset(BATCH, seed=SEED, verbose=False)
 z_eval = keras.random.normal((N_EVAL, LATENT_DIM), seed=SEED).numpy()
 curve = gk.metrics.FrechetCurve(x_test, z_eval, classifier=classifier, every=3)
@@ -95,7 +112,8 @@ class EMA(keras.callbacks.Callback):
         if self.calls % 3 == 0:
             fd_ema.append(round(gk.metrics.frechet_distance(ema_model.predict(z_eval, verbose=0), x_test, classifier), 2))
 t = time.time()
-gan.train(dataset, STEPS, log_every=250, callbacks=[curve, EMA(float(os.environ.get("EMA_M", "0.8")))])
+ema = [EMA(float(os.environ["EMA_M"]))] if os.environ.get("EMA_M") else []  # an EMA of G (per call of 50 steps): no help at 6k steps
+gan.train(dataset, STEPS, log_every=250, callbacks=[curve, *ema])
 logs = gan.logs()
 samples = generator.predict(z_eval, verbose=0)
 sc = gk.metrics.classifier_scores(samples, classifier)
