@@ -1,8 +1,11 @@
 """Notebook 03 DCGAN-balance screening (issue 16): python experiments/dcgan_balance.py VARIANT SEED STEPS.
 
-Trains one variant of the course DCGAN with CombinedGAN (frozen_d_batchnorm="batch"), FD on 1,000 test digits
-every 750 steps, and an EMA-of-G curve; appends one JSON line to /tmp/exp/results.jsonl. THREADS=1 (default)
-lets two runs share 2 cores. The 2026-12-01 results (6,000 steps, seed 0) are in dcgan_balance_results.jsonl.
+Trains one variant of the course DCGAN (or, variant "mlp", notebook 1's MLP GAN with its settings) with
+CombinedGAN (frozen_d_batchnorm="batch"), FD on 1,000 test digits every 750 steps; EMA_M=0.8 adds an
+EMA-of-G curve; a "_decay" suffix makes both learning rates follow a cosine to 0 over STEPS. Appends one
+JSON line to /tmp/exp/results.jsonl. THREADS=2, one run at a time: about the throughput of two runs with
+THREADS=1 each (10 against 2 x 4.5 steps/s), each result twice as soon. Results kept in dcgan_balance_results.jsonl: 6,000-step screening (2026-12-01 early),
+then 10,500 steps (the notebook's budget) for gdeep_dropout_nobn (12.9), its _decay (12.8) and mlp (8.8).
 """
 import json, sys, time, os
 import numpy as np
