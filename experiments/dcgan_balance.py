@@ -6,7 +6,8 @@ EMA-of-G curve; a "_decay" suffix makes both learning rates follow a cosine to 0
 JSON line to /tmp/exp/results.jsonl. THREADS=2, one run at a time: about the throughput of two runs with
 THREADS=1 each (10 against 2 x 4.5 steps/s), each result twice as soon. Results kept in dcgan_balance_results.jsonl: 6,000-step screening (2026-12-01 early),
 then 10,500 steps (the notebook's budget) for gdeep_dropout_nobn (12.9), its _decay (12.8) and mlp (8.8);
-gdeep_dropout_nobn_dhead (D with a Dense(256) head): 10.4 at 4,500 steps (mlp 16.0 there).
+gdeep_dropout_nobn_dhead (D with a Dense(256) head): 10.4 at 4,500 steps (mlp 16.0 there), 8.8 at 10,500
+(mlp 8.8), last quarter 9.5 (mlp 10.1).
 """
 import json, sys, time, os
 import numpy as np
