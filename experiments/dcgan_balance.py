@@ -1,8 +1,13 @@
 """Notebook 03 DCGAN-balance screening (issue 16): python experiments/dcgan_balance.py VARIANT SEED STEPS.
 
-Trains one variant of the course DCGAN with CombinedGAN (frozen_d_batchnorm="batch"), FD on 1,000 test digits
-every 750 steps, and an EMA-of-G curve; appends one JSON line to /tmp/exp/results.jsonl. THREADS=1 (default)
-lets two runs share 2 cores. The 2026-12-01 results (6,000 steps, seed 0) are in dcgan_balance_results.jsonl.
+Trains one variant of the course DCGAN (or, variant "mlp", notebook 1's MLP GAN with its settings) with
+CombinedGAN (frozen_d_batchnorm="batch"), FD on 1,000 test digits every 750 steps; EMA_M=0.8 adds an
+EMA-of-G curve; a "_decay" suffix makes both learning rates follow a cosine to 0 over STEPS. Appends one
+JSON line to /tmp/exp/results.jsonl. THREADS=2, one run at a time: about the throughput of two runs with
+THREADS=1 each (10 against 2 x 4.5 steps/s), each result twice as soon. Results kept in dcgan_balance_results.jsonl: 6,000-step screening (2026-12-01 early),
+then 10,500 steps (the notebook's budget) for gdeep_dropout_nobn (12.9), its _decay (12.8) and mlp (8.8);
+gdeep_dropout_nobn_dhead (D with a Dense(256) head): 10.4 at 4,500 steps (mlp 16.0 there), 8.8 at 10,500
+(mlp 8.8), last quarter 9.5 (mlp 10.1).
 """
 import json, sys, time, os
 import numpy as np
@@ -48,7 +53,7 @@ def gen(width=64, k=4, momentum=0.99, deep=0):
     img = layers.Conv2DTranspose(1, k, strides=2, padding="same", activation="tanh")(x)
     return keras.Model(z, img)
 
-def disc(bn=True, dropout=0.0, translate=0, width=32):
+def disc(bn=True, dropout=0.0, translate=0, width=32, head=0):
     img = keras.Input((28, 28, 1)); x = img
     if translate:
         x = Translate(translate, seed=SEED)(x)
@@ -58,7 +63,11 @@ def disc(bn=True, dropout=0.0, translate=0, width=32):
     if bn: x = layers.BatchNormalization()(x)
     x = layers.LeakyReLU(negative_slope=0.2)(x)
     if dropout: x = layers.Dropout(dropout)(x)
-    return keras.Model(img, layers.Dense(1)(layers.Flatten()(x)))
+    x = layers.Flatten()(x)
+    if head:  # a hidden dense layer: cheap capacity (the MLP D has 533k parameters, this conv D 37k)
+        x = layers.LeakyReLU(negative_slope=0.2)(layers.Dense(head)(x))
+        if dropout: x = layers.Dropout(dropout)(x)
+    return keras.Model(img, layers.Dense(1)(x))
 
 V = {  # name: (gen kwargs, disc kwargs, g lr, d lr, label smoothing)
     "base": ({}, {}, 5e-4, 5e-4, 0),
@@ -75,6 +84,7 @@ V = {  # name: (gen kwargs, disc kwargs, g lr, d lr, label smoothing)
     "gdeep": (dict(deep=1), {}, 5e-4, 5e-4, 0),
     "gdeep_dropout_nobn": (dict(deep=1), dict(bn=False, dropout=0.3), 5e-4, 5e-4, 0),
     "gdeep_dropout_nobn_dwide": (dict(deep=1), dict(bn=False, dropout=0.3, width=64), 5e-4, 5e-4, 0),
+    "gdeep_dropout_nobn_dhead": (dict(deep=1), dict(bn=False, dropout=0.3, head=256), 5e-4, 5e-4, 0),
     "wide_dropout_nobn": (dict(width=128, deep=1), dict(bn=False, dropout=0.3, width=64), 5e-4, 5e-4, 0),  # TF-tutorial-like widths
     "gmom_translate_nobn": (dict(momentum=0.8), dict(translate=2, bn=False), 5e-4, 5e-4, 0),
 }

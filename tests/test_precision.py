@@ -52,9 +52,15 @@ def _train(policy: str, steps: int = 120):
         return gan, changes, report
 
 
+@pytest.fixture(scope="module")
+def float32_run():
+    """The float32 run both policies are compared with, trained once."""
+    return _train("float32")[0]
+
+
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
-def test_mixed_precision_keeps_the_step_correct_and_close_to_float32(policy):
-    reference, _, _ = _train("float32")
+def test_mixed_precision_keeps_the_step_correct_and_close_to_float32(policy, float32_run):
+    reference = float32_run
     gan, changes, report = _train(policy)
     assert gan.generator.layers[-2].compute_dtype == policy.split("_")[1]  # it really computes in 16 bits
     assert gan.generator.trainable_weights[0].dtype == "float32"           # and keeps float32 weights
