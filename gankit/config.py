@@ -60,6 +60,22 @@ def pick(quick: T, full: T) -> T:
     return quick if is_quick() else full
 
 
+def budget_scale() -> float:
+    """``GANKIT_BUDGET_SCALE`` as a number: the factor on every full-mode budget (default 1).
+
+    Raises:
+        ValueError: if ``GANKIT_BUDGET_SCALE`` is not a positive number.
+    """
+    raw = os.environ.get("GANKIT_BUDGET_SCALE", "1")
+    try:
+        scale = float(raw)
+    except ValueError:
+        scale = -1.0
+    if not scale > 0:
+        raise ValueError(f"GANKIT_BUDGET_SCALE={raw!r} must be a positive number (1 = the notebook's own budgets).")
+    return scale
+
+
 def budget(quick: float, full: float) -> float:
     """A training budget (seconds or steps): :func:`pick` of the two, in full mode times
     ``GANKIT_BUDGET_SCALE`` (default 1).
@@ -73,14 +89,19 @@ def budget(quick: float, full: float) -> float:
     """
     if is_quick():
         return quick
-    raw = os.environ.get("GANKIT_BUDGET_SCALE", "1")
-    try:
-        scale = float(raw)
-    except ValueError:
-        scale = -1.0
-    if not scale > 0:
-        raise ValueError(f"GANKIT_BUDGET_SCALE={raw!r} must be a positive number (1 = the notebook's own budgets).")
-    return full * scale
+    return full * budget_scale()
+
+
+def checks_claims() -> bool:
+    """Whether a notebook asserts the claims of its prose: in full mode at its own budgets only.
+
+    Quick mode and scaled budgets (``GANKIT_BUDGET_SCALE`` other than 1) train too little for the
+    stored run's comparisons to hold, so their notebooks print the numbers without asserting them.
+
+    Raises:
+        ValueError: if ``GANKIT_BUDGET_SCALE`` is not a positive number.
+    """
+    return not is_quick() and budget_scale() == 1
 
 
 def seed_everything(seed: int) -> int:

@@ -60,3 +60,17 @@ def test_budget_scales_only_full_mode_budgets(monkeypatch):
         monkeypatch.setenv("GANKIT_BUDGET_SCALE", bad)
         with pytest.raises(ValueError, match="GANKIT_BUDGET_SCALE"):
             gk.config.budget(quick=8, full=330)
+
+
+def test_checks_claims_only_in_full_mode_at_full_budget(monkeypatch):
+    monkeypatch.delenv("GANKIT_BUDGET_SCALE", raising=False)
+    monkeypatch.setenv("GANKIT_MODE", "full")
+    assert gk.config.checks_claims() and gk.config.budget_scale() == 1
+    monkeypatch.setenv("GANKIT_BUDGET_SCALE", "0.25")
+    assert not gk.config.checks_claims() and gk.config.budget_scale() == 0.25
+    monkeypatch.setenv("GANKIT_MODE", "quick")
+    monkeypatch.delenv("GANKIT_BUDGET_SCALE")
+    assert not gk.config.checks_claims()
+    monkeypatch.setenv("GANKIT_BUDGET_SCALE", "none")
+    with pytest.raises(ValueError, match="GANKIT_BUDGET_SCALE"):
+        gk.config.budget_scale()

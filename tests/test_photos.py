@@ -69,6 +69,31 @@ def test_sr_dataset_is_deterministic_and_random_across_batches(splits):
     assert 0.0 <= first[0].min() and first[0].max() <= 1.0
 
 
+def test_detail_is_the_mean_luma_step():
+    flat = np.full((1, 8, 8, 3), 0.3, "float32")
+    stripes = np.zeros((1, 8, 8, 3), "float32")
+    stripes[:, :, ::2] = 1.0  # columns alternate black / white: every horizontal step is 1, vertical 0
+    np.testing.assert_allclose(photos.detail(np.concatenate([flat, stripes])).numpy(), [0.0, 1.0], atol=1e-6)
+
+
+def test_sr_dataset_skips_flat_windows_and_never_stalls():
+    """Half of the photo is flat grey, half noise: with min_detail every patch comes from the noise."""
+    rng = np.random.default_rng(0)
+    photo = np.full((64, 256, 3), 128, np.uint8)
+    photo[:, 128:] = rng.integers(0, 256, (64, 128, 3), dtype=np.uint8)
+    def details(**kwargs):
+        batches = photos.sr_dataset({"half": photo}, crop=32, batch_size=16, seed=0, **kwargs).take(4)
+        return np.concatenate([photos.detail(hr).numpy() for _, hr in batches])
+    assert (details(min_detail=0.01) >= 0.01).all()
+    noise = {"noise": photo[:, 128:]}  # every window passes: the same patches as without the test
+    kept, first = (next(iter(photos.sr_dataset(noise, crop=32, batch_size=8, min_detail=m)))[1] for m in (0.01, 0.0))
+    np.testing.assert_array_equal(kept.numpy(), first.numpy())
+    assert (details(min_detail=0.0) < 0.01).mean() > 0.2  # without the test, flat windows come through
+    flat = photos.sr_dataset({"grey": np.full((64, 64, 3), 9, np.uint8)}, crop=32, batch_size=4, min_detail=0.5, tries=64)
+    lr, hr = next(iter(flat))  # no window passes: the most detailed is kept, nothing hangs
+    assert hr.shape == (4, 32, 32, 3)
+
+
 def test_downscale_is_bicubic_and_checks_sizes():
     image = np.random.default_rng(0).uniform(0, 1, (2, 16, 24, 3)).astype("float32")
     small = photos.downscale(image, 4).numpy()
@@ -82,7 +107,8 @@ def test_downscale_is_bicubic_and_checks_sizes():
 
 @pytest.mark.parametrize(
     "kwargs, message",
-    [({"crop": 30, "scale": 4}, "multiple of scale"), ({"crop": 500}, "smaller than crop"), ({"batch_size": 0}, "batch_size")],
+    [({"crop": 30, "scale": 4}, "multiple of scale"), ({"crop": 500}, "smaller than crop"), ({"batch_size": 0}, "batch_size"),
+     ({"tries": 0}, "tries"), ({"tries": 100}, "tries"), ({"min_detail": 1.5}, "min_detail")],
 )
 def test_sr_dataset_errors(kwargs, message):
     with pytest.raises(ValueError, match=message):
