@@ -187,8 +187,10 @@ def detail(images):
     """
     import tensorflow as tf
 
+    from gankit.image_quality import Y_WEIGHTS  # BT.601 on the [16, 235] scale; / 219 gives luma in [0, 1]
+
     images = tf.convert_to_tensor(images, tf.float32)
-    luma = tf.tensordot(images, tf.constant([0.299, 0.587, 0.114]), axes=1)  # (batch, h, w)
+    luma = tf.tensordot(images, tf.constant(Y_WEIGHTS / 219.0, tf.float32), axes=1)  # (batch, h, w)
     rows = tf.reduce_mean(tf.abs(luma[:, 1:, :] - luma[:, :-1, :]), axis=[1, 2])
     columns = tf.reduce_mean(tf.abs(luma[:, :, 1:] - luma[:, :, :-1]), axis=[1, 2])
     return rows + columns
