@@ -1,6 +1,11 @@
 """Notebook 06 (issue 16) screening: does the cycle loss keep the digit when G has a global bottleneck?
-python experiments/cycle_bottleneck.py LAMBDA SECONDS SEED (from the repository root). 12-01, seed 0, 150 s: lambda 0 -> 0.124, lambda 1 -> 0.093 (chance; 400-500 steps are too few)"""
-import json, sys, os
+
+python experiments/cycle_bottleneck.py LAMBDA STEPS SEED [CODE] [JIT] (from the repository root).
+Runs notebook 06's own cells (data, score, CycleGAN, losses, step) with a generator that goes through a
+CODE-d dense code (default 64), for a fixed number of STEPS (a step budget: the result does not depend on
+the machine's speed). JIT=1 compiles the step with XLA. Appends a RESULT line to stdout.
+12-01 (time budget, 150 s, seed 0): lambda 0 -> 0.124, lambda 1 -> 0.093 (chance; 400-500 steps too few)."""
+import json, os, sys, time
 import matplotlib; matplotlib.use("Agg")
 os.environ.setdefault("GANKIT_MODE", "full")
 NB = "notebooks/06_cyclegan.ipynb"
@@ -12,23 +17,37 @@ for cid in CELLS:
     exec(compile(cells[cid], cid, "exec"), ns)
 layers, keras, gk = ns["layers"], ns["keras"], ns["gk"]
 C = ns["CHANNELS"]
+lam, steps, seed = float(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+code_dim = int(sys.argv[4]) if len(sys.argv) > 4 else 64
+jit = len(sys.argv) > 5 and sys.argv[5] == "1"
+
 
 def build_bottleneck_generator(name):
-    """28x28x3 -> 28x28x3 through a 64-d dense code: every output pixel sees the whole input."""
+    """28x28x3 -> 28x28x3 through a code_dim dense code: every output pixel sees the whole input."""
     x = images = keras.Input((28, 28, 3))
     x = ns["norm_relu"](layers.Conv2D(C, 4, strides=2, padding="same")(x))         # 14
     x = ns["norm_relu"](layers.Conv2D(2 * C, 4, strides=2, padding="same")(x))     # 7
-    code = layers.Dense(64, activation="relu")(layers.Flatten()(x))
+    code = layers.Dense(code_dim, activation="relu")(layers.Flatten()(x))
     x = layers.Reshape((7, 7, 2 * C))(layers.Dense(7 * 7 * 2 * C, activation="relu")(code))
     x = ns["norm_relu"](layers.Conv2D(2 * C, 3, padding="same")(layers.UpSampling2D(2)(x)))  # 14
     x = ns["norm_relu"](layers.Conv2D(C, 3, padding="same")(layers.UpSampling2D(2)(x)))      # 28
     return keras.Model(images, layers.Conv2D(3, 7, padding="same", activation="tanh")(x), name=name)
 
+
 ns["build_generator"] = build_bottleneck_generator
-lam, seconds, seed = float(sys.argv[1]), float(sys.argv[2]), int(sys.argv[3])
 gk.config.seed_everything(seed)
-gan, budget, curve, _ = ns["train_cyclegan"](lam, seconds)
+gan = ns["CycleGAN"](lam)
+gan.compile()
+gan.jit_compile = jit
+every = 250
+curve = gk.train.MetricCurve(lambda m: ns["adaptation_accuracy"](m.F.predict(ns["test_y"], verbose=0)))
+history = keras.callbacks.History()
+start = time.perf_counter()
+gan.fit(ns["dataset"], steps_per_epoch=every, epochs=steps // every, callbacks=[curve, history], shuffle=False, verbose=0)
+seconds = time.perf_counter() - start
 row = ns["score"](gan)
-print("RESULT", json.dumps({"lambda": lam, "seed": seed, "seconds": seconds, "steps": curve.seen,
-                            "source_only": round(ns["SOURCE_ONLY"], 3), **{k: round(v, 3) for k, v in row.items()},
-                            "curve": [round(v, 3) for v in curve.values]}), flush=True)
+print("RESULT", json.dumps({"lambda": lam, "seed": seed, "steps": curve.seen, "code": code_dim, "jit": jit,
+                            "seconds": round(seconds, 1), "source_only": round(ns["SOURCE_ONLY"], 3),
+                            **{k: round(v, 3) for k, v in row.items()},
+                            "curve": [round(v, 3) for v in curve.values],
+                            "cycle": [round(v, 3) for v in history.history["cycle"]]}), flush=True)
