@@ -44,7 +44,9 @@ def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in
 
     Raises:
         ValueError: if the path is not a notebook, the mode is unknown or the timeout not a positive integer.
-        RuntimeError: if a cell fails (the message names it); nothing is overwritten.
+        RuntimeError: if a cell fails (the message names it); nothing is overwritten. The outputs
+            up to the failing cell are written beside it as ``<name>.failed.ipynb``, so the numbers of
+            a long run are not lost.
     """
     import nbformat
     from nbclient import NotebookClient
@@ -67,7 +69,10 @@ def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in
     try:
         client.execute()
     except CellExecutionError as error:
-        raise RuntimeError(f"{path} failed in {mode} mode; the file was left unchanged.\n{error}") from None
+        failed = path.with_suffix(".failed.ipynb")
+        nbformat.write(notebook, failed)
+        raise RuntimeError(f"{path} failed in {mode} mode; the file was left unchanged (outputs up to the failure: "
+                           f"{failed}).\n{error}") from None
     finally:
         if old_mode is None:
             os.environ.pop("GANKIT_MODE", None)

@@ -36,13 +36,14 @@ def test_quick_run_writes_a_separate_executed_copy(tmp_path):
     assert time.strptime(record["executed"], "%Y-%m-%d")
 
 
-def test_failing_notebook_leaves_the_file_unchanged(tmp_path):
-    path = write(tmp_path / "bad.ipynb", "raise ValueError('boom')")
+def test_failing_notebook_leaves_the_file_unchanged_and_keeps_the_outputs_beside_it(tmp_path):
+    path = write(tmp_path / "bad.ipynb", "print('measured 42')\nraise ValueError('boom')")
     before = path.read_bytes()
-    with pytest.raises(RuntimeError, match="left unchanged"):
+    with pytest.raises(RuntimeError, match="left unchanged.*bad.failed.ipynb"):
         run.execute(path, "full", timeout=600)
     assert path.read_bytes() == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.ipynb"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.failed.ipynb", "bad.ipynb"]
+    assert "measured 42" in (tmp_path / "bad.failed.ipynb").read_text()
 
 
 def test_bad_arguments(tmp_path):
