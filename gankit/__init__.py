@@ -15,6 +15,7 @@ Notebooks do ``import gankit as gk`` and use one module per idea:
 * ``gk.toy``: 2-D toy data (a ring of Gaussians) and its mode-coverage measure.
 * ``gk.viz``: sample grids, training curves, GIFs.
 * ``gk.train``: the combined-model GAN trainer, its callbacks and checkpoints.
+* ``gk.pretrained``: generators from the stored full runs, shipped in the package (sample without training).
 * ``gk.reference``: the seeds' models (MLP GAN of seed 002, a DCGAN) and the seed's literal loop.
 
 ``import gankit`` is cheap: it imports NumPy and :mod:`gankit.config`, not TensorFlow. It arranges
@@ -29,7 +30,7 @@ from gankit import _env, config
 
 _env.quiet_tensorflow_start_up()  # imports nothing; TensorFlow, when first imported, loads quietly
 
-__all__ = ["config", "data", "device", "domains", "download", "image_quality", "losses", "metrics", "perceptual", "photos", "precision", "reference", "toy", "train", "viz"]
+__all__ = ["config", "data", "device", "domains", "download", "image_quality", "losses", "metrics", "perceptual", "photos", "precision", "pretrained", "reference", "toy", "train", "viz"]
 __version__ = "0.1.0"
 
 

@@ -38,6 +38,7 @@ def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in
 
     The executed copy records the run in its metadata: ``{"gankit": {"mode", "seconds", "executed"}}``
     (the whole run's wall-clock seconds and date), so a stored notebook says how long its full run took.
+    A full run in place also ships the generators it saved (:func:`gankit.pretrained.capture`).
 
     Returns:
         The path written.
@@ -65,7 +66,7 @@ def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in
     client = NotebookClient(
         notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )
-    start = time.monotonic()
+    start, started_at = time.monotonic(), time.time()
     try:
         client.execute()
     except CellExecutionError as error:
@@ -86,6 +87,11 @@ def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in
     os.chmod(handle.name, (path.stat().st_mode & 0o777) | 0o644)  # keep it readable, like the original
     os.replace(handle.name, target)
     print(f"{path}: executed in {mode} mode in {seconds:.0f} s -> {target}")
+    if mode == "full" and target == path:  # the stored run: ship the generators it saved (gk.pretrained)
+        from gankit import pretrained
+
+        for name in pretrained.capture(path, started_at, read_result(path), notebook.metadata["gankit"]):
+            print(f"shipped its generator as gk.pretrained.load({name!r})")
     return target
 
 

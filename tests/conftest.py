@@ -25,3 +25,18 @@ def _close_figures():
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is not None:
         pyplot.close("all")
+
+
+@pytest.fixture
+def write_notebook():
+    """``write_notebook(path, *sources)``: a notebook of code cells at ``path`` (returns ``path``)."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    def write(path, *sources):
+        nb = new_notebook(cells=[new_code_cell(s) for s in sources])
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, path)
+        return path
+
+    return write

@@ -5,22 +5,14 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 from gankit import run
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def write(path, *sources):
-    nb = new_notebook(cells=[new_code_cell(s) for s in sources])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, path)
-    return path
-
-
-def test_quick_run_writes_a_separate_executed_copy(tmp_path):
-    path = write(tmp_path / "nb.ipynb", "import os\nprint(os.environ['GANKIT_MODE'])", 'print("RESULT " + \'{"notebook": "x", "mode": "quick"}\')')
+def test_quick_run_writes_a_separate_executed_copy(tmp_path, write_notebook):
+    path = write_notebook(tmp_path / "nb.ipynb", "import os\nprint(os.environ['GANKIT_MODE'])", 'print("RESULT " + \'{"notebook": "x", "mode": "quick"}\')')
     start = time.monotonic()
     out = run.execute(path, "quick", timeout=600)
     wall = time.monotonic() - start
@@ -36,8 +28,8 @@ def test_quick_run_writes_a_separate_executed_copy(tmp_path):
     assert time.strptime(record["executed"], "%Y-%m-%d")
 
 
-def test_failing_notebook_leaves_the_file_unchanged_and_keeps_the_outputs_beside_it(tmp_path):
-    path = write(tmp_path / "bad.ipynb", "print('measured 42')\nraise ValueError('boom')")
+def test_failing_notebook_leaves_the_file_unchanged_and_keeps_the_outputs_beside_it(tmp_path, write_notebook):
+    path = write_notebook(tmp_path / "bad.ipynb", "print('measured 42')\nraise ValueError('boom')")
     before = path.read_bytes()
     with pytest.raises(RuntimeError, match="left unchanged.*bad.failed.ipynb"):
         run.execute(path, "full", timeout=600)
@@ -46,11 +38,11 @@ def test_failing_notebook_leaves_the_file_unchanged_and_keeps_the_outputs_beside
     assert "measured 42" in (tmp_path / "bad.failed.ipynb").read_text()
 
 
-def test_bad_arguments(tmp_path):
+def test_bad_arguments(tmp_path, write_notebook):
     with pytest.raises(ValueError, match="ipynb"):
         run.execute(tmp_path / "missing.ipynb")
     with pytest.raises(ValueError, match="mode must be one of 'quick', 'full'; got 'fast'"):
-        run.execute(write(tmp_path / "a.ipynb", "1"), "fast")
+        run.execute(write_notebook(tmp_path / "a.ipynb", "1"), "fast")
     for timeout in (0, 1.5, True):
         with pytest.raises(ValueError, match="timeout must be a positive integer"):
             run.execute(tmp_path / "a.ipynb", "quick", timeout=timeout)
