@@ -117,8 +117,8 @@ def _check_shipped(name: str) -> Path:
     return path
 
 
-def confident_share(generator, shipped: Shipped, n: int = 1_000, seed: int = 0) -> float | None:
-    """The classifier's confident share on ``n`` samples of a digit generator; ``None`` for other kinds."""
+def confident_share(generator, shipped: Shipped, n: int = 1_000, seed: int = 0, dataset: str = "mnist") -> float | None:
+    """The confident share of ``dataset``'s classifier on ``n`` samples; ``None`` for a translator."""
     import keras
 
     from gankit import metrics
@@ -128,7 +128,7 @@ def confident_share(generator, shipped: Shipped, n: int = 1_000, seed: int = 0) 
     z = keras.random.normal((n, int(generator.inputs[0].shape[1])), seed=seed)
     inputs = [z, np.arange(n) % shipped.num_classes] if shipped.num_classes else z
     images = generator.predict(inputs, verbose=0, batch_size=250)
-    return round(float(metrics.classifier_scores(images)["confident"]), 3)
+    return round(float(metrics.classifier_scores(images, metrics.classifier(dataset))["confident"]), 3)
 
 
 def capture(notebook: str | os.PathLike, since: float, result: dict | None = None, executed: dict | None = None,
@@ -151,6 +151,7 @@ def capture(notebook: str | os.PathLike, since: float, result: dict | None = Non
     import keras
 
     notebook, destination = Path(notebook), Path(destination or GENERATORS)
+    dataset = (result or {}).get("dataset", "mnist")  # the classifier that scores the samples
     shipped = []
     for name, entry in SHIPPED.items():
         source = notebook.parent / "generators" / entry.saved_as
@@ -166,7 +167,7 @@ def capture(notebook: str | os.PathLike, since: float, result: dict | None = Non
         os.replace(target.with_suffix(".tmp"), target)
         generator = keras.models.load_model(target, compile=False)
         info = {"name": name, "description": entry.description, "notebook": f"notebooks/{notebook.name}",
-                "run": executed or {}, "confident_share_1000_samples": confident_share(generator, entry),
+                "run": executed or {}, "confident_share_1000_samples": confident_share(generator, entry, dataset=dataset),
                 "result": result or {}}
         (destination / f"{name}.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
         shipped.append(name)

@@ -33,11 +33,11 @@ def test_capture_ships_only_what_this_notebooks_run_saved(tmp_path, write_notebo
     saved(tmp_path, "03_dcgan_generator.keras")
     saved(tmp_path, "04_cgan_generator.keras")  # another notebook's file: not this run's to ship
     ship = tmp_path / "shipped"
-    names = pretrained.capture(notebook, time.time() - 60, {"fd_dcgan": 9.41}, {"mode": "full"}, destination=ship)
+    names = pretrained.capture(notebook, time.time() - 60, {"dataset": "mnist"}, {"mode": "full"}, destination=ship)
     assert names == ["dcgan"]
     assert sorted(p.name for p in ship.iterdir()) == ["dcgan.json", "dcgan.keras"]
     card = json.loads((ship / "dcgan.json").read_text())
-    assert card["result"] == {"fd_dcgan": 9.41} and card["run"] == {"mode": "full"}
+    assert card["result"] == {"dataset": "mnist"} and card["run"] == {"mode": "full"}
     assert card["notebook"] == "notebooks/03_dcgan.ipynb"
     assert 0.0 <= card["confident_share_1000_samples"] <= 1.0
 
@@ -110,6 +110,6 @@ def test_the_shipped_dcgan_draws_recognisable_digits():
     images = g.predict(keras.random.normal((8, 100), seed=0), verbose=0)
     assert images.shape == (8, 28, 28, 1) and np.all(np.abs(images) <= 1.0)
     card = pretrained.card("dcgan")
-    measured = pretrained.confident_share(g, pretrained.SHIPPED["dcgan"])
+    measured = pretrained.confident_share(g, pretrained.SHIPPED["dcgan"], dataset=card["result"]["dataset"])
     assert measured == pytest.approx(card["confident_share_1000_samples"], abs=0.02)
     assert measured >= 0.5, card  # most samples are digits the classifier names confidently (real: 0.946)
