@@ -10,7 +10,7 @@ as notebook 3 trains its DCGAN), warms up, then times ``--steps`` steps of ``gan
 Models: ``dcgan`` (``gk.reference.dcgan_models``: convolutions, batch norm) and ``mlp`` (seed 002's
 MLP GAN), batch 64. Prints steps/s per setting (median over rounds), the ratio on/off, and whether
 TensorFlow reported oneDNN on (``default`` is the process without the variable). The last line is
-one JSON object. Run: ``python bench/onednn.py`` (about 4 minutes on 2 CPU cores); ``--quick``.
+one JSON object. Run: ``python bench/onednn.py`` (7 minutes on 2 CPU cores on 12-01); ``--quick``.
 """
 
 from __future__ import annotations
