@@ -12,8 +12,9 @@ Where they come from: ``python -m gankit.run notebooks/NN_name.ipynb`` (full mod
 outputs are stored) calls :func:`capture` after a successful run. It copies the generator the
 notebook saved under ``notebooks/generators/`` during *that* run into ``gankit/assets/generators/``
 with a JSON card: the notebook's RESULT line, the run's date and length, and the classifier's
-confident share on 1,000 fresh samples. Quick runs (CI, nbval) never write there, so a shipped
-generator is always a stored full run's.
+confident share on 1,000 fresh samples (notebook 6's translator: on 1,000 MNIST-M test digits it
+translated). Quick runs (CI, nbval) never write there, so a shipped generator is always a stored
+full run's.
 
 :data:`SHIPPED` lists what may ship; a name whose file is absent has not been captured yet (its
 notebook's next full run captures it), and :func:`load` says so.
@@ -63,7 +64,8 @@ SHIPPED = {
                     "classes (batch, 28, 28, 1) in [-1, 1]", num_classes=10),
     "cyclegan_mnistm_to_mnist": Shipped("06_cyclegan", "06_cyclegan_F.keras",
                                         "notebook 6's CycleGAN F: MNIST-M images (batch, 28, 28, 3) in [-1, 1] -> "
-                                        "MNIST-style digits (batch, 28, 28, 1)"),
+                                        "MNIST-style digits (batch, 28, 28, 3), grey (gk.domains.to_grey for the "
+                                        "digit classifier)"),
 }
 """The shippable generators by name. The MLP generators of notebooks 1 and 2 (6 MB each) and notebook 5's
 SRGAN (its ``PixelShuffle`` layer is defined in the notebook) are left out."""
@@ -117,18 +119,35 @@ def _check_shipped(name: str) -> Path:
     return path
 
 
-def confident_share(generator, shipped: Shipped, n: int = 1_000, seed: int = 0, dataset: str = "mnist") -> float | None:
-    """The confident share of ``dataset``'s classifier on ``n`` samples; ``None`` for a translator."""
+def confident_share(generator, shipped: Shipped, n: int = 1_000, seed: int = 0, dataset: str = "mnist") -> float:
+    """The share of ``n`` outputs of ``generator`` that ``dataset``'s classifier names with confidence.
+
+    A generator from noise draws ``n`` samples (a conditional one: classes 0, 1, ..., 9 in turn). A
+    translator (input ``(batch, 28, 28, 3)``: notebook 6's F) translates MNIST-M made from the first
+    ``n`` MNIST test digits as notebook 6 builds its test set (photos seed 2), and its grey
+    outputs are scored.
+    """
     import keras
 
     from gankit import metrics
 
-    if len(generator.inputs) == 1 and tuple(generator.inputs[0].shape[1:]) == (28, 28, 3):
-        return None  # a translator: its quality needs its input domain (notebook 6 measures it)
-    z = keras.random.normal((n, int(generator.inputs[0].shape[1])), seed=seed)
-    inputs = [z, np.arange(n) % shipped.num_classes] if shipped.num_classes else z
+    if _is_translator(generator):
+        from gankit import data, domains
+
+        digits = data.load_images("mnist", "test", verbose=False)[0][:n]
+        inputs = domains.to_model_range(domains.mnist_m(digits, seed=2))  # notebook 6's test_y (SEED + 2)
+    else:
+        z = keras.random.normal((n, int(generator.inputs[0].shape[1])), seed=seed)
+        inputs = [z, np.arange(n) % shipped.num_classes] if shipped.num_classes else z
     images = generator.predict(inputs, verbose=0, batch_size=250)
+    if images.shape[-1] == 3:
+        images = images.mean(axis=-1, keepdims=True)  # grey RGB -> one channel, as gk.domains.to_grey
     return round(float(metrics.classifier_scores(images, metrics.classifier(dataset))["confident"]), 3)
+
+
+def _is_translator(generator) -> bool:
+    """Whether ``generator`` maps MNIST-M images (batch, 28, 28, 3) rather than noise."""
+    return len(generator.inputs) == 1 and tuple(generator.inputs[0].shape[1:]) == (28, 28, 3)
 
 
 def capture(notebook: str | os.PathLike, since: float, result: dict | None = None, executed: dict | None = None,
