@@ -119,13 +119,16 @@ def _check_shipped(name: str) -> Path:
     return path
 
 
-def confident_share(generator, shipped: Shipped, n: int = 1_000, seed: int = 0, dataset: str = "mnist") -> float:
+def confident_share(generator, shipped: Shipped, n: int = 1_000, seed: int = 0, dataset: str = "mnist") -> dict:
     """The share of ``n`` outputs of ``generator`` that ``dataset``'s classifier names with confidence.
 
     A generator from noise draws ``n`` samples (a conditional one: classes 0, 1, ..., 9 in turn). A
     translator (input ``(batch, 28, 28, 3)``: notebook 6's F) translates MNIST-M made from the first
     ``n`` MNIST test digits as notebook 6 builds its test set (photos seed 2), and its grey
-    outputs are scored.
+    outputs are scored; which digits those are depends on the MNIST source that loads.
+
+    Returns:
+        ``{"share": float, "scored_on": str}``: the share, and what was scored (for the card).
     """
     import keras
 
@@ -134,15 +137,18 @@ def confident_share(generator, shipped: Shipped, n: int = 1_000, seed: int = 0, 
     if _is_translator(generator):
         from gankit import data, domains
 
-        digits = data.load_images("mnist", "test", verbose=False)[0][:n]
-        inputs = domains.to_model_range(domains.mnist_m(digits, seed=2))  # notebook 6's test_y (SEED + 2)
+        digits, _, source = data.load_images("mnist", "test", verbose=False)
+        inputs = domains.to_model_range(domains.mnist_m(digits[:n], seed=2))  # notebook 6's test_y (SEED + 2)
+        scored_on = f"MNIST-M made from the first {n} test digits of: {source}"
     else:
         z = keras.random.normal((n, int(generator.inputs[0].shape[1])), seed=seed)
         inputs = [z, np.arange(n) % shipped.num_classes] if shipped.num_classes else z
+        scored_on = f"{n} samples, keras.random.normal seed {seed}"
     images = generator.predict(inputs, verbose=0, batch_size=250)
     if images.shape[-1] == 3:
         images = images.mean(axis=-1, keepdims=True)  # grey RGB -> one channel, as gk.domains.to_grey
-    return round(float(metrics.classifier_scores(images, metrics.classifier(dataset))["confident"]), 3)
+    share = round(float(metrics.classifier_scores(images, metrics.classifier(dataset))["confident"]), 3)
+    return {"share": share, "scored_on": scored_on}
 
 
 def _is_translator(generator) -> bool:
@@ -185,8 +191,9 @@ def capture(notebook: str | os.PathLike, since: float, result: dict | None = Non
         shutil.copyfile(source, target.with_suffix(".tmp"))
         os.replace(target.with_suffix(".tmp"), target)
         generator = keras.models.load_model(target, compile=False)
+        score = confident_share(generator, entry, dataset=dataset)
         info = {"name": name, "description": entry.description, "notebook": f"notebooks/{notebook.name}",
-                "run": executed or {}, "confident_share_1000_samples": confident_share(generator, entry, dataset=dataset),
+                "run": executed or {}, "confident_share_1000_samples": score["share"], "scored_on": score["scored_on"],
                 "result": result or {}}
         (destination / f"{name}.json").write_text(json.dumps(info, indent=1) + "\n", encoding="utf-8")
         shipped.append(name)

@@ -40,6 +40,7 @@ def test_capture_ships_only_what_this_notebooks_run_saved(tmp_path, write_notebo
     assert card["result"] == {"dataset": "mnist"} and card["run"] == {"mode": "full"}
     assert card["notebook"] == "notebooks/03_dcgan.ipynb"
     assert 0.0 <= card["confident_share_1000_samples"] <= 1.0
+    assert card["scored_on"] == "1000 samples, keras.random.normal seed 0"
 
 
 def test_capture_skips_a_generator_saved_before_the_run(tmp_path, write_notebook):
@@ -121,5 +122,6 @@ def test_each_shipped_generator_draws_what_its_card_says(name):
     assert images.shape == SHAPES[name] and np.all(np.abs(images) <= 1.0)
     card = pretrained.card(name)
     measured = pretrained.confident_share(g, pretrained.SHIPPED[name], dataset=card["result"].get("dataset", "mnist"))
-    assert measured == pytest.approx(card["confident_share_1000_samples"], abs=0.02)
-    assert measured >= 0.5, card  # most outputs are digits the classifier names confidently (1,000 offline real test digits: 0.922)
+    assert measured["share"] >= 0.5, card  # most outputs are digits the classifier names confidently (1,000 offline real test digits: 0.922)
+    if measured["scored_on"] == card["scored_on"]:  # the translator's inputs are other digits where another MNIST source loads
+        assert measured["share"] == pytest.approx(card["confident_share_1000_samples"], abs=0.02)
