@@ -132,10 +132,10 @@ def confident_share(generator, shipped: Shipped, n: int = 1_000, seed: int = 0, 
     """
     import keras
 
-    from gankit import metrics
+    from gankit import domains, metrics
 
     if _is_translator(generator):
-        from gankit import data, domains
+        from gankit import data
 
         digits, _, source = data.load_images("mnist", "test", verbose=False)
         inputs = domains.to_model_range(domains.mnist_m(digits[:n], seed=2))  # notebook 6's test_y (SEED + 2)
@@ -146,7 +146,7 @@ def confident_share(generator, shipped: Shipped, n: int = 1_000, seed: int = 0, 
         scored_on = f"{n} samples, keras.random.normal seed {seed}"
     images = generator.predict(inputs, verbose=0, batch_size=250)
     if images.shape[-1] == 3:
-        images = images.mean(axis=-1, keepdims=True)  # grey RGB -> one channel, as gk.domains.to_grey
+        images = domains.to_grey(images)  # the translator's grey RGB -> one channel, for the digit classifier
     share = round(float(metrics.classifier_scores(images, metrics.classifier(dataset))["confident"]), 3)
     return {"share": share, "scored_on": scored_on}
 
