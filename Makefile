@@ -47,8 +47,8 @@ test: setup
 	GANKIT_MODE=quick GANKIT_WHEEL_NOTEBOOKS=1 $(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=8
 
 bench: setup
-	$(PY) bench/train_loops.py
-	$(PY) bench/dcgan_step.py
+	$(PY) bench/train_loops.py --control
+	$(PY) bench/dcgan_step.py --control
 
 # Retrain the classifiers behind gk.metrics (MNIST and Fashion-MNIST) (its weights are committed in gankit/assets/).
 classifier: setup

@@ -162,10 +162,15 @@ def reference_loop(
 
 
 def reference_loops(names, pair: Callable[[], tuple], x: np.ndarray, batch: int, *, k: int,
-                    from_logits: bool = False) -> dict[str, Loop]:
-    """The :data:`REFERENCES` named in ``names``, each on fresh models from ``pair()`` (same seed)."""
-    return {name: reference_loop(*fresh(pair), x, batch, k=k, from_logits=from_logits, **REFERENCES[name])
-            for name in names}
+                    from_logits: bool = False, control: bool = False) -> dict[str, Loop]:
+    """The :data:`REFERENCES` named in ``names``, each on fresh models from ``pair()`` (same seed);
+    with ``control``, also ``"control"``: a second, identical copy of the first of them (an A/A
+    comparison: the ratio of one program to itself, which only the machine's noise moves)."""
+    loops = {name: reference_loop(*fresh(pair), x, batch, k=k, from_logits=from_logits, **REFERENCES[name])
+             for name in names}
+    if control:
+        loops["control"] = reference_loop(*fresh(pair), x, batch, k=k, from_logits=from_logits, **REFERENCES[names[0]])
+    return loops
 
 
 # --- gankit's trainer ----------------------------------------------------------------------------
@@ -275,13 +280,30 @@ def measure(loops: dict[str, Loop], rounds: int, seconds: float, log: Callable[[
     return samples
 
 
+def paired_interval(ratios: list[float], level: float = 0.95, resamples: int = 4000, seed: int = 0) -> tuple[float, float]:
+    """A bootstrap interval (percentile, ``level``) of the median of per-round ratios.
+
+    Each round times every loop once, back to back, so a round's ratio cancels most of the
+    machine's slow and fast spells; resampling the rounds shows how far the median of those
+    ratios could move in another run of as many rounds. With few rounds (3) the interval is
+    crude; ``--rounds 9`` or more gives a useful one.
+    """
+    values = np.asarray(ratios, dtype=float)
+    picks = np.random.default_rng(seed).integers(0, len(values), size=(resamples, len(values)))
+    medians = np.median(values[picks], axis=1)
+    return float(np.quantile(medians, (1 - level) / 2)), float(np.quantile(medians, (1 + level) / 2))
+
+
 def report(batch: int, samples: dict[str, list[tuple[float, float]]], references=REFERENCES) -> dict[str, dict[str, float]]:
     """Prints one table row per loop: median steps/s, images/s, ratio to the fastest reference.
 
     The fastest reference is the one with the highest median steps/s in this run. ``ratio`` is
-    the ratio of median steps/s; ``round ratios`` the loop's ratio to that reference within each
-    round (min..max), which shows how much the machine disturbed the run; ``cpu ratio`` the ratio
-    of median steps per CPU second of this process.
+    the ratio of median steps/s; ``paired`` the median of the loop's ratios to that reference
+    within each round, with a 95 % bootstrap interval (:func:`paired_interval`) and the range
+    (min..max) of those per-round ratios, which shows how much the machine disturbed the run;
+    ``cpu ratio`` the ratio of median steps per CPU second of this process. A ``control`` row
+    (``--control``: a second copy of a reference) is the same program timed twice: its ratio
+    and interval show how far this run's noise alone moves a ratio.
     """
     wall = {name: statistics.median(v for v, _ in values) for name, values in samples.items()}
     cpu = {name: statistics.median(c for _, c in values) for name, values in samples.items()}
@@ -290,16 +312,20 @@ def report(batch: int, samples: dict[str, list[tuple[float, float]]], references
     for name, values in samples.items():
         per_round = [v / f for (v, _), (f, _) in zip(values, samples[fastest])]
         ratio, cpu_ratio = wall[name] / wall[fastest], cpu[name] / cpu[fastest]
+        paired, (low, high) = statistics.median(per_round), paired_interval(per_round)
         rows[name] = {"steps_per_s": round(wall[name], 2), "ratio": round(ratio, 3),
+                      "paired": round(paired, 3), "paired_ci95": [round(low, 3), round(high, 3)],
                       "round_ratio_min": round(min(per_round), 3), "round_ratio_max": round(max(per_round), 3),
                       "cpu_ratio": round(cpu_ratio, 3)}
         mark = "  <- fastest reference" if name == fastest else ""
         print(f"{name:16s} {batch:5d} {wall[name]:9.2f} {wall[name] * batch:9.0f} {ratio:7.2f}x"
-              f"   {min(per_round):5.2f}..{max(per_round):<5.2f} {cpu_ratio:8.2f}x{mark}")
+              f" {paired:7.3f}x [{low:5.3f}, {high:5.3f}]   {min(per_round):5.2f}..{max(per_round):<5.2f}"
+              f" {cpu_ratio:8.2f}x{mark}")
     return {"fastest_reference": fastest, **rows}
 
 
-TABLE_HEADER = f"{'loop':16s} {'batch':>5s} {'steps/s':>9s} {'images/s':>9s} {'ratio':>8s}   {'round ratios':12s} {'cpu ratio':>9s}"
+TABLE_HEADER = (f"{'loop':16s} {'batch':>5s} {'steps/s':>9s} {'images/s':>9s} {'ratio':>8s} {'paired [95% CI]':>25s}"
+                f"   {'round ratios':12s} {'cpu ratio':>9s}")
 
 
 # --- command line ------------------------------------------------------------------------------------
@@ -313,6 +339,11 @@ def parser(description: str, *, k: int, seconds: float, rounds: int, refs: list[
     p.add_argument("--rounds", type=int, default=rounds, help=f"interleaved timing rounds, median taken (default {rounds})")
     p.add_argument("--seconds", type=float, default=seconds,
                    help=f"time per loop and round, in whole calls, at least one (default {seconds:g})")
+    p.add_argument("--api", choices=("train", "function"), default="train",
+                   help="how gankit's loops run: one gan.train call per round (default, as notebooks do: fit's "
+                        "start-up included) or its compiled train function on one iterator (the steady state)")
+    p.add_argument("--control", action="store_true",
+                   help="also time a second copy of the first of --refs ('control'): its ratio shows this run's noise")
     p.add_argument("--autotune", action="store_true",
                    help="leave tf.data autotuning on (each gan.train call may then wait for it at its end; see benchkit.AUTOTUNE_DATA)")
     p.add_argument("--quick", action="store_true", help="a short smoke run (batch 16, k 2, one round): numbers mean nothing")

@@ -20,8 +20,9 @@ Timings interleaved (``benchkit.measure``: rounds in alternating order, median p
 2 CPU cores, so the per-call overhead that many steps per call saves (well under a millisecond a
 call) is nothing here, and 50 steps per call would not fit a few-minute bench (``--k 50`` works).
 
-Prints a table (loop, batch, steps/s, images/s, ratio to the fastest reference, the range of
-per-round ratios, the ratio of steps per CPU second); the last line is one JSON object.
+Prints a table (loop, batch, steps/s, images/s, ratio to the fastest reference, the median of
+per-round ratios with a 95 % bootstrap interval and their range, the ratio of steps per CPU
+second); the last line is one JSON object. ``--control``: as in ``train_loops.py``.
 Each timed round is one ``gan.train`` call of about ``--seconds`` (10): long enough that ``fit``'s
 start-up (a new iterator over the shuffled pipeline, callbacks: a few tenths of a second) weighs
 about as much as in a notebook's run of minutes; 2.5 s rounds charged it 5-15 %.
@@ -46,10 +47,10 @@ def main() -> None:
     result = bk.header()
     x = bk.real_data()
     for batch in args.batches:
-        loops = bk.reference_loops(args.refs, bk.dcgan_pair, x, batch, k=args.k, from_logits=True)
+        loops = bk.reference_loops(args.refs, bk.dcgan_pair, x, batch, k=args.k, from_logits=True, control=args.control)
         for name, jit in [v for v in (("gankit_xla", True), ("gankit", False)) if bk.wanted(v[0], args)]:
             gan = gk.train.CombinedGAN(*bk.fresh(reference.dcgan_models))
-            loops[name] = bk.gankit_loop(gan, x, batch, steps_per_execution=args.k, jit_compile=jit)
+            loops[name] = bk.gankit_loop(gan, x, batch, steps_per_execution=args.k, jit_compile=jit, api=args.api)
         samples = bk.measure(loops, args.rounds, args.seconds)
         print(bk.TABLE_HEADER)
         result[f"b{batch}"] = bk.report(batch, samples, references=args.refs)

@@ -16,9 +16,11 @@ median per loop):
 * ``seed``: seed 002's loop as written (``generator.predict`` + three ``train_on_batch``), with
   the Keras 3 fix (``discriminator.trainable = True`` around D's updates); ``--no-seed`` skips it.
 
-Prints a table (loop, batch, steps/s, images/s, ratio to the fastest reference, the range of
-per-round ratios, the ratio of steps per CPU second of this process: steadier than wall-clock
-time when other jobs share the machine); the last line is one JSON object with the same numbers.
+Prints a table (loop, batch, steps/s, images/s, ratio to the fastest reference, the median of
+per-round ratios with a 95 % bootstrap interval and their range, the ratio of steps per CPU second
+of this process: steadier than wall-clock time when other jobs share the machine); the last line
+is one JSON object with the same numbers. ``--control`` adds a second copy of the first reference:
+the same program timed twice, whose ratio shows how far this run's noise alone moves a ratio.
 
 Each timed round is one ``gan.train`` call of about ``--seconds`` (6; see ``dcgan_step.py``).
 Run: ``python bench/train_loops.py`` (about 5 minutes on 2 CPU cores); ``--quick`` for a smoke
@@ -45,11 +47,12 @@ def main() -> None:
     result = bk.header()
     x = bk.real_data()
     for batch in args.batches:
-        loops = bk.reference_loops(args.refs, bk.seed002_pair, x, batch, k=args.k)
+        loops = bk.reference_loops(args.refs, bk.seed002_pair, x, batch, k=args.k, control=args.control)
         variants = (("gankit_xla_loop", True, True), ("gankit_xla", True, False), ("gankit", False, False))
         for name, jit, xla_loop in [v for v in variants if bk.wanted(v[0], args)]:
             gan = gk.train.CombinedGAN(*bk.fresh(reference.seed002_models))
-            loops[name] = bk.gankit_loop(gan, x, batch, steps_per_execution=args.k, jit_compile=jit, xla_loop=xla_loop)
+            loops[name] = bk.gankit_loop(gan, x, batch, steps_per_execution=args.k, jit_compile=jit, xla_loop=xla_loop,
+                                         api=args.api)
         if args.seed:
             loops["seed"] = bk.seed_loop(x, batch)
         samples = bk.measure(loops, args.rounds, args.seconds)

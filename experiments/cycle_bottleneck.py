@@ -24,7 +24,9 @@ start = time.perf_counter()
 gan, _, curve, history = ns["train_cyclegan"](lam, steps, make_generator=ns["build_bottleneck_generator"])
 seconds = time.perf_counter() - start
 row = ns["score"](gan)
-print("RESULT", json.dumps({"lambda": lam, "seed": seed, "steps": curve.seen, "code": 64, "jit": ns["JIT_COMPILE"],
+probe = ns["build_bottleneck_generator"]("probe")  # the code size, read from the notebook's generator
+code = next(layer.units for layer in probe.layers if isinstance(layer, ns["keras"].layers.Dense))
+print("RESULT", json.dumps({"lambda": lam, "seed": seed, "steps": curve.seen, "code": code, "jit": ns["JIT_COMPILE"],
                             "seconds": round(seconds, 1), "source_only": round(ns["SOURCE_ONLY"], 3),
                             **{k: round(v, 3) for k, v in row.items()},
                             "curve": [round(v, 3) for v in curve.values],
