@@ -24,6 +24,7 @@ after_gankit = [f for f in warnings.filters if f not in filters]
 tensorflow_imported = "tensorflow" in sys.modules
 environ_changes = sorted(k for k in os.environ if os.environ.get(k) != environ.get(k))
 import gankit.toy  # imports TensorFlow, through gankit's quiet start-up
+gankit.device.describe()  # lists the devices: TensorFlow's device start-up must print nothing either
 print(json.dumps({
     "tensorflow_after_import_gankit_data": tensorflow_imported,
     "prepare_imported": "gankit.data.prepare" in sys.modules,
@@ -48,6 +49,7 @@ def _run(code: str) -> subprocess.CompletedProcess:
 def test_importing_gankit_changes_no_warning_filter_umask_or_setting():
     proc = _run(IMPORT_EFFECTS)
     assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout.splitlines()) == 1, proc.stdout  # the report only: gankit and TensorFlow print nothing
     report = json.loads(proc.stdout)
     assert report["new_filters"] == []  # import gankit, gankit.data, gankit.download
     assert report["process_wide_deprecation_ignores"] == []
@@ -57,7 +59,7 @@ def test_importing_gankit_changes_no_warning_filter_umask_or_setting():
     assert report["environ_changes"] == []  # no KERAS_BACKEND or other setting at import
     assert report["tf_cpp_min_log_level"] == "3"  # TensorFlow's own setting, set when it loads
     assert report["tensorflow_logger_level"] == 40  # ERROR: TensorFlow's own logger only
-    assert proc.stderr == ""  # TensorFlow's start-up lines (cuda drivers, absl, ...) are dropped
+    assert proc.stderr == ""  # TensorFlow's start-up lines (cuda drivers, absl, devices, ...) are dropped
 
 
 LEARNER_SESSION = (  # a learner's first lines: gankit, then TensorFlow, then a warning of their own
