@@ -5,7 +5,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: setup course test bench notebooks classifier fashion-data photo-data
+.PHONY: setup course test wheel bench notebooks classifier fashion-data photo-data
 
 setup: $(VENV)/.installed data/mnist_offline.npz fashion-data photo-data
 
@@ -45,6 +45,13 @@ course: setup
 
 test: setup
 	GANKIT_MODE=quick GANKIT_WHEEL_NOTEBOOKS=1 $(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=8
+
+# The wheel a learner uploads to Colab (README: "Run on Colab"): dist/gankit-<version>-py3-none-any.whl.
+wheel: $(VENV)/.installed
+	rm -rf build gankit.egg-info
+	$(VENV)/bin/uv build -q --wheel --out-dir dist . || $(PY) -m pip wheel -q --no-deps -w dist .
+	rm -rf build gankit.egg-info
+	@ls dist/gankit-*.whl
 
 bench: setup
 	$(PY) bench/train_loops.py --control

@@ -2,7 +2,9 @@
 
 Notebooks do ``import gankit as gk`` and use one module per idea:
 
-* ``gk.config``: quick/full mode (``GANKIT_MODE``) and ``seed_everything``.
+* ``gk.config``: quick/full mode (``GANKIT_MODE``), CPU or GPU budgets (``GANKIT_BUDGET``), ``seed_everything``.
+* ``gk.claims``: the claims cell: what the text states, measured, beside the stored run; a stored
+  run that contradicts its text fails, a learner's run warns and goes on.
 * ``gk.device``: where training runs (CPU/GPU), the ``tf.distribute`` strategy, a placement report.
 * ``gk.precision``: float32 or mixed precision, and XLA on or off, chosen per device.
 * ``gk.data``: MNIST and Fashion-MNIST as a ``tf.data`` pipeline in [-1, 1], online or offline.
@@ -30,7 +32,7 @@ from gankit import _env, config
 
 _env.quiet_tensorflow_start_up()  # imports nothing; TensorFlow, when first imported, loads quietly
 
-__all__ = ["config", "data", "device", "domains", "download", "image_quality", "losses", "metrics", "perceptual", "photos", "precision", "pretrained", "reference", "toy", "train", "viz"]
+__all__ = ["claims", "config", "data", "device", "domains", "download", "image_quality", "losses", "metrics", "perceptual", "photos", "precision", "pretrained", "reference", "toy", "train", "viz"]
 __version__ = "0.1.0"
 
 

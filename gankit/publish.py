@@ -5,15 +5,18 @@ The repository's address lives in one place: ``[project.urls] Repository`` in ``
 From it (and the release tag ``v<version>``) this module writes
 
 * each notebook's **set-up cell**, its first code cell: a no-op where ``gankit`` is importable
-  (this repository, CI); elsewhere (Colab, a bare Jupyter) ``%pip install`` of gankit from the
-  repository at the pinned tag, then the notebook goes on;
-* each notebook's **Colab badge** (the first markdown cell's ``<a href=...>`` line);
-* the README's Colab install line (between ``<!-- publish:colab -->`` markers).
+  (this repository, CI); elsewhere (Colab, a bare Jupyter) it installs gankit from the first of:
+  the repository at the pinned tag (once an address is set), a ``gankit-*.whl`` beside the
+  notebook or in Colab's ``/content`` (``make wheel`` builds it), ``GANKIT_SOURCE``; with none of
+  them it stops with a message that lists these ways;
+* the **Setup** text above that cell, which says the same;
+* each notebook's **Colab badge** (the first markdown cell's ``<a href=...>`` line), once an
+  address is set;
+* the README's *Run on Colab* steps (between ``<!-- publish:colab -->`` markers).
 
-Until the address is set, the set-up cell says so in words (where gankit is missing) and the
-badges are left out. Run ``python -m gankit.publish`` after changing the address (a fork) or the
-version; ``python -m gankit.publish --check`` (and ``tests/test_publish.py``) fails when any
-notebook or the README disagrees with ``pyproject.toml``.
+Run ``python -m gankit.publish`` after changing the address (a fork) or the version;
+``python -m gankit.publish --check`` (and ``tests/test_publish.py``) fails when any notebook or
+the README disagrees with ``pyproject.toml``.
 """
 
 from __future__ import annotations
@@ -30,11 +33,13 @@ ROOT = Path(__file__).resolve().parent.parent
 MARKER = "# Set-up: Colab or any Jupyter without gankit"
 BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
 README_BEGIN, README_END = "<!-- publish:colab -->", "<!-- /publish:colab -->"
-NOT_PUBLISHED = (
-    "gankit, the course's helper package, is not installed, and this copy of the course does not say where it "
-    "is published (pyproject.toml has no [project.urls] Repository). Install it from your copy of the "
-    "repository: pip install /path/to/the/repository (README: 'Run on Colab')."
+NOT_INSTALLED = (
+    "gankit, the course's helper package, is not installed. Give this cell one of these, then run it again: "
+    "(1) the course's wheel, gankit-*.whl (`make wheel` in the course folder builds it), in this notebook's folder "
+    "or uploaded to Colab's Files pane; (2) GANKIT_SOURCE, a folder or pip requirement, e.g. "
+    "os.environ['GANKIT_SOURCE'] = '/path/to/the/course'. README: 'Run on Colab'."
 )
+SETUP_HEADING = "## Setup"
 
 
 def published(root: Path = ROOT) -> tuple[str | None, str]:
@@ -46,22 +51,42 @@ def published(root: Path = ROOT) -> tuple[str | None, str]:
     return url, f"v{project['version']}"
 
 
-def install_line(url: str, tag: str) -> str:
+def requirement(url: str, tag: str) -> str:
     """The pip requirement that installs gankit from ``url`` at ``tag``."""
-    return f'%pip install -q "gankit @ git+{url}@{tag}"'
+    return f"gankit @ git+{url}@{tag}"
 
 
 def setup_cell(url: str | None, tag: str) -> str:
-    """The source of every notebook's first code cell."""
-    if url:
-        action = install_line(url, tag)
-    else:
-        pieces = textwrap.wrap(NOT_PUBLISHED, 90, drop_whitespace=False)
-        action = "raise RuntimeError(" + "\n                       ".join(repr(piece) for piece in pieces) + ")"
-    return (f"{MARKER}: installs it (the README says from where); a no-op where it is installed.\n"
-            "import importlib.util\n\n"
+    """The source of every notebook's first code cell.
+
+    Where gankit is missing it installs it from the first of: the published address (when
+    ``pyproject.toml`` has one), a ``gankit-*.whl`` in the notebook's folder or in Colab's
+    ``/content``, ``GANKIT_SOURCE``; with none of them it stops with :data:`NOT_INSTALLED`.
+    """
+    published_way = f"{requirement(url, tag)!r}, " if url else ""
+    message = "\n                           ".join(repr(piece) for piece in textwrap.wrap(NOT_INSTALLED, 84, drop_whitespace=False))
+    return (f"{MARKER}: installs it; a no-op where it is installed.\n"
+            "import glob, importlib.util, os, subprocess, sys\n\n"
             'if importlib.util.find_spec("gankit") is None:\n'
-            f"    {action}")
+            f'    ways = [{published_way}*sorted(glob.glob("gankit-*.whl") + glob.glob("/content/gankit-*.whl"), reverse=True),\n'
+            '            os.environ.get("GANKIT_SOURCE")]\n'
+            "    source = next((way for way in ways if way), None)\n"
+            "    if source is None:\n"
+            f"        raise RuntimeError({message})\n"
+            '    done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", source], capture_output=True, text=True)\n'
+            "    if done.returncode:\n"
+            '        raise RuntimeError(f"pip install {source} failed:\\n{done.stderr[-2000:]}")\n'
+            "    importlib.invalidate_caches()  # the next cell imports the package just installed")
+
+
+def setup_markdown(url: str | None) -> str:
+    """The Setup section's text, above the set-up cell: says what that cell does."""
+    where = ("from the course's published repository" if url else
+             "from the course's wheel, `gankit-*.whl`, in this notebook's folder or uploaded to Colab's Files pane, "
+             "or else from `GANKIT_SOURCE` (a folder or pip requirement)")
+    return (f"{SETUP_HEADING}\n\n`gankit` is the course's helper package (data, plots, devices, the trainer); each lesson's model "
+            f"code stays in the notebook. The first cell installs `gankit` where it is missing (Colab, a fresh Jupyter): {where}. "
+            "Where `gankit` is installed it does nothing (README: *Run on Colab*). The second cell holds every import.")
 
 
 def badge(url: str | None, notebook: str) -> str | None:
@@ -74,14 +99,24 @@ def badge(url: str | None, notebook: str) -> str | None:
 
 
 def readme_block(url: str | None, tag: str) -> str:
-    """The README's Colab install instructions."""
+    """The README's Colab instructions (between the ``publish:colab`` markers)."""
+    wheel = f"gankit-{tag.removeprefix('v')}-py3-none-any.whl"
+    steps = (f"1. In the course folder, run `make wheel`: it builds `dist/{wheel}`.\n"
+             "2. In Colab, *File → Upload notebook*: choose one of `notebooks/*.ipynb`.\n"
+             "3. In Colab's Files pane (the folder icon on the left), upload the wheel; it lands in `/content`.\n"
+             "4. Run the first cell: it installs gankit from the wheel (Colab already has TensorFlow and Keras 3),\n"
+             "   then run the rest. *Runtime → Change runtime type → GPU* makes training much faster.\n\n"
+             "The wheel can also lie elsewhere (Google Drive, say): set `GANKIT_SOURCE` to its path, or to any pip\n"
+             "requirement, before the first cell (`import os; os.environ[\"GANKIT_SOURCE\"] = \"/content/drive/MyDrive/"
+             f"{wheel}\"`).")
     if not url:
-        return ("This copy of the course is not published yet: `pyproject.toml` has no `[project.urls] Repository`.\n"
-                "Set it to the repository's GitHub address (your fork's, for a fork), tag the release `" + tag +
-                "`,\nand run `python -m gankit.publish`: every notebook's set-up cell and Colab badge then install from it.")
-    return ("Each notebook's first cell installs gankit where it is missing (Colab has TensorFlow and Keras 3):\n\n"
-            f"```python\n{install_line(url, tag)}\n```\n\n"
-            f"The address is `[project.urls] Repository` in `pyproject.toml` ({url}); for a fork, change it there and run\n"
+        return ("This copy of the course has no published address, so Colab gets gankit from the course's wheel:\n\n"
+                f"{steps}\n\nTo publish a copy (a fork), set `[project.urls] Repository` in `pyproject.toml` to its GitHub\n"
+                f"address, tag the release `{tag}` and run `python -m gankit.publish`: every first cell then installs from\n"
+                "that address, and every notebook gets an *Open in Colab* badge.")
+    return (f"Open a notebook from its *Open in Colab* badge and run it: the first cell installs `{requirement(url, tag)}`\n"
+            f"where gankit is missing. Without that address (a copy of your own), use the wheel:\n\n{steps}\n\n"
+            f"The address is `[project.urls] Repository` in `pyproject.toml`; for a fork, change it there and run\n"
             "`python -m gankit.publish`.")
 
 
@@ -98,6 +133,9 @@ def _stamp_notebook(nb: dict, name: str, url: str | None, tag: str) -> dict:
         cells[code]["source"] = cell["source"]
     else:
         cells.insert(code if code is not None else len(cells), cell)
+    setup = code if code is not None else len(cells) - 1
+    if setup > 0 and "".join(cells[setup - 1]["source"]).startswith(SETUP_HEADING):
+        cells[setup - 1]["source"] = setup_markdown(url).splitlines(keepends=True)
     title = cells[_first(cells, "markdown")]
     lines = [line for line in "".join(title["source"]).split("\n") if BADGE_IMAGE not in line]
     line = badge(url, name)

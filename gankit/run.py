@@ -16,13 +16,16 @@ never replaces the stored full-mode outputs by accident.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
+import string
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Iterator
 
 from gankit import checks
 
@@ -61,38 +64,72 @@ def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in
     in_place = (mode == "full") if in_place is None else in_place
     target = path if in_place else path.with_suffix(".quick.ipynb")
     notebook = nbformat.read(path, as_version=4)
-    old_mode = os.environ.get("GANKIT_MODE")
-    os.environ["GANKIT_MODE"] = mode
     client = NotebookClient(
         notebook, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}
     )
     start, started_at = time.monotonic(), time.time()
-    try:
-        client.execute()
-    except CellExecutionError as error:
-        failed = path.with_suffix(".failed.ipynb")
-        nbformat.write(notebook, failed)
-        raise RuntimeError(f"{path} failed in {mode} mode; the file was left unchanged (outputs up to the failure: "
-                           f"{failed}).\n{error}") from None
-    finally:
-        if old_mode is None:
-            os.environ.pop("GANKIT_MODE", None)
-        else:
-            os.environ["GANKIT_MODE"] = old_mode
+    with kernel_environment(mode) as record:
+        try:
+            client.execute()
+        except CellExecutionError as error:
+            failed = path.with_suffix(".failed.ipynb")
+            nbformat.write(notebook, failed)
+            raise RuntimeError(f"{path} failed in {mode} mode; the file was left unchanged (outputs up to the "
+                               f"failure: {failed}).\n{error}") from None
+        claims_recorded = record.read_text(encoding="utf-8")
     seconds = time.monotonic() - start
     final_progress_states(notebook)
-    notebook.metadata["gankit"] = {"mode": mode, "seconds": round(seconds), "executed": time.strftime("%Y-%m-%d")}
+    notebook.metadata.setdefault("gankit", {}).update(mode=mode, seconds=round(seconds), executed=time.strftime("%Y-%m-%d"))
     with tempfile.NamedTemporaryFile("w", dir=target.parent, suffix=".tmp", delete=False, encoding="utf-8") as handle:
         nbformat.write(notebook, handle)
     os.chmod(handle.name, (path.stat().st_mode & 0o777) | 0o644)  # keep it readable, like the original
     os.replace(handle.name, target)
     print(f"{path}: executed in {mode} mode in {seconds:.0f} s -> {target}")
-    if mode == "full" and target == path:  # the stored run: ship the generators it saved (gk.pretrained)
+    if mode == "full" and target == path:  # the stored run: keep its claims' values, ship its generators
+        keep_claims(path, claims_recorded)
         from gankit import pretrained
 
         for name in pretrained.capture(path, started_at, read_result(path), notebook.metadata["gankit"]):
             print(f"shipped its generator as gk.pretrained.load({name!r})")
     return target
+
+
+@contextlib.contextmanager
+def kernel_environment(mode: str) -> Iterator[Path]:
+    """Sets the kernel's ``GANKIT_`` variables for one run and yields the claims record file.
+
+    ``GANKIT_MODE`` is the run's mode; a full run produces stored outputs, so ``GANKIT_STRICT=1``:
+    its claims cells raise on a contradicted claim (:mod:`gankit.claims`) and record what they
+    measured in ``GANKIT_CLAIMS_RECORD``. Everything is restored afterwards.
+    """
+    handle, name = tempfile.mkstemp(prefix="claims-", suffix=".jsonl")
+    os.close(handle)
+    values = {"GANKIT_MODE": mode, "GANKIT_STRICT": "1" if mode == "full" else "0", "GANKIT_CLAIMS_RECORD": name}
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield Path(name)
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+        os.unlink(name)
+
+
+def keep_claims(path: Path, recorded: str, records: str | os.PathLike | None = None) -> Path | None:
+    """Keeps what a stored run's claims cells measured (:mod:`gankit.claims`) as the stored-run column
+    of later runs, for the course's own notebooks only (``notebooks/NN_name.ipynb`` of this repository)."""
+    from gankit import claims
+
+    course = Path(__file__).resolve().parent.parent / "notebooks"
+    if records is None and path.resolve().parent != course:
+        return None
+    kept = claims.keep(recorded, path.stem, records)
+    if kept is not None:
+        print(f"kept the claims' values of this run in {kept}")
+    return kept
 
 
 def final_state(text: str) -> str:
@@ -145,19 +182,46 @@ def read_result(path: str | os.PathLike) -> dict | None:
     return None
 
 
+class _CardFormatter(string.Formatter):
+    """``str.format`` for README sentences; ``{key:mean}`` keeps the mean of a ``"0.498 ± 0.011"`` value."""
+
+    def format_field(self, value, format_spec):
+        if format_spec == "mean":
+            return str(value).split(" ±")[0]
+        return super().format_field(value, format_spec)
+
+
+def headline(path: str | os.PathLike) -> tuple[str, str]:
+    """``(title, sentence)`` of a stored notebook for the README's table.
+
+    The sentence is the notebook's ``metadata.gankit.readme`` template filled with its RESULT card,
+    e.g. ``"The DCGAN reaches FD {fd_dcgan} ..."``; the title is its first heading without the number.
+
+    Raises:
+        ValueError: if the notebook has no template or no RESULT card, or the template names a key
+            the card lacks.
+    """
+    import nbformat
+
+    path = Path(path)
+    notebook = nbformat.read(path, as_version=4)
+    template, card = notebook.metadata.get("gankit", {}).get("readme"), read_result(path)
+    if template is None or card is None:
+        raise ValueError(f"{path.name} needs a RESULT card (a stored full run) and a metadata.gankit.readme sentence.")
+    try:
+        sentence = _CardFormatter().format(template, **card)
+    except KeyError as missing:
+        raise ValueError(f"{path.name}: its README sentence names {missing}, which its RESULT card lacks.") from None
+    first_line = "".join(notebook.cells[0].source).splitlines()[0]
+    return re.sub(r"^#+\s*\d+\.\s*", "", first_line), sentence
+
+
 def results_table(paths: list[str | os.PathLike]) -> str:
-    """A Markdown table of the stored full-mode ``RESULT`` cards, one row per notebook."""
-    rows = ["| notebook | mode | steps | train s | device | headline numbers |", "|---|---|---|---|---|---|"]
-    for path in sorted(paths):
-        card = read_result(path)
-        if card is None:
-            continue
-        fixed = {"notebook", "mode", "steps", "train_seconds", "device"}
-        numbers = ", ".join(f"{k}={v}" for k, v in card.items() if k not in fixed)
-        rows.append(
-            f"| {card['notebook']} | {card['mode']} | {card.get('steps', '')} | {card.get('train_seconds', '')} "
-            f"| {card.get('device', '')} | {numbers} |"
-        )
+    """The README's Markdown table: one plain sentence per notebook, its numbers from the stored run."""
+    rows = ["| # | notebook | what you will see (numbers from the stored full run) |", "|---|---|---|"]
+    for number, path in enumerate(sorted(paths, key=lambda p: Path(p).name), start=1):
+        title, sentence = headline(path)
+        rows.append(f"| {number} | [{title}](notebooks/{Path(path).name}) | {sentence} |")
     return "\n".join(rows)
 
 

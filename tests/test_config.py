@@ -62,8 +62,36 @@ def test_budget_scales_only_full_mode_budgets(monkeypatch):
             gk.config.budget(quick=8, full=330)
 
 
+def test_the_gpu_budget_is_one_switch(monkeypatch):
+    monkeypatch.setenv("GANKIT_MODE", "full")
+    monkeypatch.delenv("GANKIT_BUDGET_SCALE", raising=False)
+    monkeypatch.setenv("GANKIT_BUDGET", "gpu")
+    assert gk.config.pick(quick=1, full=2, gpu=3) == 3 and gk.config.budget(quick=1, full=2, gpu=30) == 30
+    assert gk.config.pick(quick=1, full=2) == 2  # no GPU budget given: the CPU one
+    assert not gk.config.checks_claims()  # the text's numbers are the CPU budget's
+    monkeypatch.setenv("GANKIT_BUDGET", "cpu")
+    assert gk.config.pick(quick=1, full=2, gpu=3) == 2 and gk.config.checks_claims()
+    monkeypatch.setenv("GANKIT_MODE", "quick")
+    monkeypatch.setenv("GANKIT_BUDGET", "gpu")
+    assert gk.config.pick(quick=1, full=2, gpu=3) == 1
+    monkeypatch.setenv("GANKIT_MODE", "full")
+    monkeypatch.setenv("GANKIT_BUDGET", "tpu")
+    with pytest.raises(ValueError, match="GANKIT_BUDGET='tpu' is not a budget; use auto"):
+        gk.config.pick(quick=1, full=2, gpu=3)
+
+
+@pytest.mark.slow
+def test_the_automatic_budget_follows_the_devices_tensorflow_sees(monkeypatch):
+    import tensorflow as tf
+
+    monkeypatch.setenv("GANKIT_MODE", "full")
+    monkeypatch.delenv("GANKIT_BUDGET", raising=False)
+    assert gk.config.budget_kind() == ("gpu" if tf.config.list_physical_devices("GPU") else "cpu")
+
+
 def test_checks_claims_only_in_full_mode_at_full_budget(monkeypatch):
     monkeypatch.delenv("GANKIT_BUDGET_SCALE", raising=False)
+    monkeypatch.setenv("GANKIT_BUDGET", "cpu")
     monkeypatch.setenv("GANKIT_MODE", "full")
     assert gk.config.checks_claims() and gk.config.budget_scale() == 1
     monkeypatch.setenv("GANKIT_BUDGET_SCALE", "0.25")

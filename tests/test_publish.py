@@ -3,10 +3,12 @@ the README; the set-up cell installs gankit only where it is missing."""
 
 from __future__ import annotations
 
+import glob
 import importlib.util
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -15,27 +17,35 @@ from IPython.core.inputtransformer2 import TransformerManager
 from gankit import publish
 
 ROOT = Path(__file__).resolve().parent.parent
+REAL_GLOB = glob.glob
 FORK = "https://github.com/example-owner/example-fork"  # a test's stand-in for a fork's address
 
 
-class FakeIPython:
-    """Records the magics a cell runs instead of running them."""
+class Installs:
+    """Stands in for ``subprocess.run`` in a set-up cell: records each pip command, succeeds."""
 
     def __init__(self):
-        self.magics = []
+        self.commands = []
 
-    def run_line_magic(self, name, line):
-        self.magics.append((name, line))
+    def __call__(self, command, **options):
+        self.commands.append(command[command.index("install") + 2:])  # what follows ``pip install -q``
+        return subprocess.CompletedProcess(command, 0, "", "")
 
 
-def run_setup_cell(source: str, gankit_installed: bool, monkeypatch) -> FakeIPython:
-    """Executes a set-up cell as IPython would, with gankit importable or (faked) not."""
-    shell = FakeIPython()
+def run_setup_cell(source: str, gankit_installed: bool, monkeypatch, content: Path | None = None) -> list:
+    """Executes a set-up cell as Jupyter would, with gankit importable or (faked) not.
+
+    Returns the sources it installed from. ``content`` stands in for Colab's ``/content`` folder.
+    """
+    installs = Installs()
     real_find_spec = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec",
                         lambda name, *a: (real_find_spec(name, *a) if gankit_installed or name != "gankit" else None))
-    exec(TransformerManager().transform_cell(source), {"get_ipython": lambda: shell})
-    return shell
+    monkeypatch.setattr(subprocess, "run", installs)
+    if content is not None:
+        monkeypatch.setattr(glob, "glob", lambda pattern: REAL_GLOB(pattern.replace("/content", str(content), 1)))
+    exec(TransformerManager().transform_cell(source), {})
+    return installs.commands
 
 
 def first_code_cell(path: Path) -> str:
@@ -72,21 +82,60 @@ def test_no_file_names_an_address_other_than_pyprojects():
 
 def test_setup_cell_is_a_no_op_where_gankit_is_installed(monkeypatch):
     for url in (None, FORK):
-        assert run_setup_cell(publish.setup_cell(url, "v0.1.0"), True, monkeypatch).magics == []
-    assert run_setup_cell(first_code_cell(ROOT / "notebooks" / "01_intro_gan.ipynb"), True, monkeypatch).magics == []
+        assert run_setup_cell(publish.setup_cell(url, "v0.1.0"), True, monkeypatch) == []
+    assert run_setup_cell(first_code_cell(ROOT / "notebooks" / "01_intro_gan.ipynb"), True, monkeypatch) == []
 
 
-def test_setup_cell_installs_gankit_at_the_pinned_tag_where_it_is_missing(monkeypatch):
-    shell = run_setup_cell(publish.setup_cell(FORK, "v0.1.0"), False, monkeypatch)
-    assert shell.magics == [("pip", f'install -q "gankit @ git+{FORK}@v0.1.0"')]
+def test_setup_cell_installs_from_the_published_address_first(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "gankit-0.1.0-py3-none-any.whl").write_text("")
+    monkeypatch.setenv("GANKIT_SOURCE", "/somewhere/else")
+    assert run_setup_cell(publish.setup_cell(FORK, "v0.1.0"), False, monkeypatch) == [[f"gankit @ git+{FORK}@v0.1.0"]]
 
 
-def test_unpublished_setup_cell_says_what_to_do_where_gankit_is_missing(monkeypatch):
+def test_unpublished_setup_cell_installs_a_wheel_beside_the_notebook_then_colabs_then_gankit_source(monkeypatch, tmp_path):
+    cell = first_code_cell(ROOT / "notebooks" / "05_super_resolution.ipynb")
+    here, content = tmp_path / "here", tmp_path / "content"
+    here.mkdir(), content.mkdir()
+    monkeypatch.chdir(here)
+    monkeypatch.setenv("GANKIT_SOURCE", "/path/to/the/course")
+    (content / "gankit-0.1.0-py3-none-any.whl").write_text("")
+    (here / "gankit-0.1.0-py3-none-any.whl").write_text("")
+    assert run_setup_cell(cell, False, monkeypatch, content) == [["gankit-0.1.0-py3-none-any.whl"]]
+    (here / "gankit-0.1.0-py3-none-any.whl").unlink()
+    assert run_setup_cell(cell, False, monkeypatch, content) == [[str(content / "gankit-0.1.0-py3-none-any.whl")]]
+    (content / "gankit-0.1.0-py3-none-any.whl").unlink()
+    assert run_setup_cell(cell, False, monkeypatch, content) == [["/path/to/the/course"]]
+
+
+def test_unpublished_setup_cell_without_a_way_stops_with_the_ways(monkeypatch, tmp_path):
     url, _ = publish.published()
     if url is not None:
-        pytest.skip("this copy is published: the cells install")
-    with pytest.raises(RuntimeError, match="not installed.*pip install /path/to/the/repository"):
-        run_setup_cell(first_code_cell(ROOT / "notebooks" / "05_super_resolution.ipynb"), False, monkeypatch)
+        pytest.skip("this copy is published: the cells install from its address")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("GANKIT_SOURCE", raising=False)
+    with pytest.raises(RuntimeError, match=r"not installed.*gankit-\*\.whl.*make wheel.*Files pane.*GANKIT_SOURCE"):
+        run_setup_cell(first_code_cell(ROOT / "notebooks" / "05_super_resolution.ipynb"), False, monkeypatch, tmp_path)
+
+
+def test_a_failed_install_says_what_pip_said(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("GANKIT_SOURCE", "/no/such/folder")
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None)
+    monkeypatch.setattr(subprocess, "run", lambda command, **o: subprocess.CompletedProcess(command, 1, "", "ERROR: no such folder"))
+    with pytest.raises(RuntimeError, match="pip install /no/such/folder failed:\nERROR: no such folder"):
+        exec(publish.setup_cell(None, "v0.1.0"), {})
+
+
+def test_the_setup_text_says_what_the_cell_does():
+    for url in (None, FORK):
+        text = publish.setup_markdown(url)
+        assert ("published repository" in text) == bool(url)
+        assert ("gankit-*.whl" in text and "GANKIT_SOURCE" in text) == (url is None)
+    for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        cells = json.loads(path.read_text())["cells"]
+        code = next(i for i, c in enumerate(cells) if c["cell_type"] == "code")
+        assert "".join(cells[code - 1]["source"]) == publish.setup_markdown(publish.published()[0]), path.name
 
 
 def test_stamping_a_fork_updates_every_cell_badge_and_the_readme(tmp_path):
@@ -100,6 +149,7 @@ def test_stamping_a_fork_updates_every_cell_badge_and_the_readme(tmp_path):
     title = "".join(json.loads(path.read_text())["cells"][0]["source"])
     assert "colab.research.google.com/github/example-owner/example-fork/blob/main/notebooks/03_dcgan.ipynb" in title
     assert f"git+{FORK}@v0.1.0" in (root / "README.md").read_text()
+    assert "published repository" in "".join(json.loads(path.read_text())["cells"][2]["source"])
     # Back to unpublished: the badges go, the cells explain.
     (root / "pyproject.toml").write_text((ROOT / "pyproject.toml").read_text())
     publish.stamp(root)

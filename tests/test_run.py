@@ -62,7 +62,26 @@ def test_readme_results_table_matches_the_stored_notebooks(tmp_path):
         assert card["notebook"] == path.stem, f"{path.name}: its card names {card['notebook']!r}"
         assert isinstance(card["steps"], int) and card["steps"] > 0, (path.name, card["steps"])
         assert card["train_seconds"] > 0 and card["device"], (path.name, card)
-        assert f"| {card['notebook']} | full | {card['steps']} | {card['train_seconds']} |" in table
+        title, sentence = run.headline(path)
+        assert f"[{title}](notebooks/{path.name}) | {sentence} |" in table
+        template = nbformat.read(path, as_version=4).metadata["gankit"]["readme"]
+        assert "=" not in sentence and template.count("{") <= 3, (path.name, sentence)  # plain words, three numbers at most
+
+
+def test_a_readme_sentence_is_its_notebooks_template_filled_from_its_card(tmp_path, write_notebook):
+    path = write_notebook(tmp_path / "07_x.ipynb", 'print(\'RESULT {"fd": 9.414, "spread": "0.498 ± 0.011"}\')')
+    notebook = nbformat.read(path, as_version=4)
+    notebook.cells.insert(0, nbformat.v4.new_markdown_cell("# 7. A lesson\n\nmore"))
+    notebook.cells[1].outputs = [nbformat.v4.new_output("stream", text='RESULT {"fd": 9.414, "spread": "0.498 ± 0.011"}\n')]
+    with pytest.raises(ValueError, match="needs a RESULT card .* metadata.gankit.readme"):
+        nbformat.write(notebook, path) or run.headline(path)
+    notebook.metadata["gankit"] = {"readme": "FD {fd:.1f}, share {spread:mean}."}
+    nbformat.write(notebook, path)
+    assert run.headline(path) == ("A lesson", "FD 9.4, share 0.498.")
+    notebook.metadata["gankit"] = {"readme": "FD {kid}."}
+    nbformat.write(notebook, path)
+    with pytest.raises(ValueError, match="07_x.ipynb: its README sentence names 'kid', which its RESULT card lacks"):
+        run.headline(path)
 
 
 def test_progress_bars_are_stored_at_their_final_state():

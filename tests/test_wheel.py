@@ -1,9 +1,13 @@
-"""The package installs complete: a wheel in a fresh venv runs notebooks 01 and 05 outside the repository.
+"""The package installs complete: a notebook's first cell installs the wheel in a fresh venv, and
+notebooks 01 and 05 then run outside the repository.
 
-As on Colab: a fresh venv that has only the pinned TensorFlow and Keras, then the built wheel (which
-must bring every other import the notebooks make, scikit-image included, and the package data: the
-classifier weights), then the test harness (pytest, nbval, ipykernel). The two notebooks are copied
-to a folder outside the repository and checked with strict nbval in quick mode, offline, the MNIST
+As on Colab: a fresh venv with the pinned TensorFlow and Keras and the other packages Colab has
+(gankit's dependencies: Matplotlib, scikit-image, ...), but no gankit, and pip with no index (no
+network). A notebook copied into an empty folder stops in its first cell with the message that
+lists the ways to install gankit; with the built wheel beside it, the first cell installs gankit
+from the wheel and the second imports it (the wheel must bring the package data: the classifier
+weights). Then, with the test harness (pytest, nbval, ipykernel), the two notebooks are copied to
+a folder outside the repository and checked with strict nbval in quick mode, offline, the MNIST
 data given by ``GANKIT_DATA_DIR`` (a copy of the offline digits in the course folder). `make test` checks notebooks 01 and 05 this way only (it sets
 ``GANKIT_WHEEL_NOTEBOOKS=1``, and the root conftest.py then leaves them out of the in-repository run).
 """
@@ -39,8 +43,19 @@ def run(command: list, timeout: float, **options) -> subprocess.CompletedProcess
     return result
 
 
+FIRST_CELLS = """
+import json, sys
+cells = [c for c in json.load(open(sys.argv[1]))["cells"] if c["cell_type"] == "code"]
+namespace = {}
+for cell in cells[:int(sys.argv[2])]:
+    exec("".join(cell["source"]), namespace)
+if "gk" in namespace:
+    print("gankit from", namespace["gk"].__file__)
+"""
+
+
 @pytest.mark.slow
-def test_the_wheel_in_a_fresh_venv_runs_notebooks_01_and_05_outside_the_repository(tmp_path):
+def test_the_first_cell_installs_the_wheel_in_a_fresh_venv_and_notebooks_01_and_05_run_outside_the_repository(tmp_path):
     uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
     if uv is None:
         pytest.skip("needs uv, which `make setup` installs into .venv")
@@ -55,10 +70,24 @@ def test_the_wheel_in_a_fresh_venv_runs_notebooks_01_and_05_outside_the_reposito
 
     venv = tmp_path / "venv"
     python = venv / "bin" / "python"
-    run([uv, "venv", "-q", "--python", sys.executable, venv], 120)
-    run([uv, "pip", "install", "-q", "--python", python, *pins("tensorflow", "keras")], 600)  # what Colab has
-    run([uv, "pip", "install", "-q", "--python", python, wheel], 600)
+    run([uv, "venv", "-q", "--seed", "--python", sys.executable, venv], 120)  # --seed: with pip, as Colab has
+    colab = pins("tensorflow", "keras", "numpy", "matplotlib", "tqdm", "imageio", "scikit-image", "tensorboard")
+    run([uv, "pip", "install", "-q", "--python", python, *colab], 600)
     run([uv, "pip", "install", "-q", "--python", python, *pins("pytest", "nbval", "ipykernel")], 600)  # the harness
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV", "GANKIT_", "PIP_"))}
+    env.update(GANKIT_MODE="quick", GANKIT_OFFLINE="1", PIP_NO_INDEX="1",  # no network: pip finds only the wheel
+               PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
+
+    empty = tmp_path / "empty"  # a notebook alone in a folder: its first cell says how to install gankit
+    empty.mkdir()
+    shutil.copy(ROOT / "notebooks" / NOTEBOOKS[0], empty / NOTEBOOKS[0])
+    stopped = subprocess.run([python, "-c", FIRST_CELLS, NOTEBOOKS[0], "1"], cwd=empty, env=env, capture_output=True,
+                             text=True, timeout=120)
+    assert stopped.returncode != 0 and "RuntimeError: gankit, the course's helper package, is not installed" in stopped.stderr
+    assert "gankit-*.whl" in stopped.stderr and "GANKIT_SOURCE" in stopped.stderr, stopped.stderr[-2000:]
+    shutil.copy(wheel, empty / wheel.name)  # with the wheel beside it, the first cell installs and the second imports
+    where = run([python, "-c", FIRST_CELLS, NOTEBOOKS[0], "2"], 300, cwd=empty, env=env).stdout
+    assert f"gankit from {venv}" in where, f"gankit imported from {where.strip()}, not from the wheel"
 
     course = tmp_path / "course"  # outside the repository: nothing of it is importable from here
     course.mkdir()
@@ -67,11 +96,7 @@ def test_the_wheel_in_a_fresh_venv_runs_notebooks_01_and_05_outside_the_reposito
     shutil.copy(ROOT / "tests" / "nbval_sanitize.cfg", course / "nbval_sanitize.cfg")
     (course / "data").mkdir()
     shutil.copy(ROOT / "data" / "mnist_offline.npz", course / "data" / "mnist_offline.npz")
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("PYTHON", "VIRTUAL_ENV", "GANKIT_"))}
-    env.update(GANKIT_MODE="quick", GANKIT_OFFLINE="1", GANKIT_DATA_DIR=str(course / "data"),
-               PATH=f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}")
-    where = run([python, "-c", "import gankit, skimage; print(gankit.__file__)"], 120, cwd=course, env=env).stdout
-    assert str(venv) in where, f"gankit imported from {where.strip()}, not from the wheel"
+    env.update(GANKIT_DATA_DIR=str(course / "data"))
     result = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "--nbval",
                              "--nbval-sanitize-with", "nbval_sanitize.cfg", *NOTEBOOKS],
                             cwd=course, env=env, capture_output=True, text=True, timeout=1200)
