@@ -1,4 +1,4 @@
-"""The prepared GPU check: one call on a GPU machine, one JSON summary (README: "GPU").
+"""The prepared GPU check: one call on a GPU machine, one JSON summary (docs/gpu.md).
 
 Usage::
 
