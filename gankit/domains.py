@@ -112,7 +112,9 @@ def unpaired_dataset(domain_a, domain_b, batch_size: int = 32, seed: int = 0):
     Args:
         domain_a, domain_b: float32 ``(n, h, w, c)`` arrays (sizes may differ), e.g. from :func:`to_model_range`.
         batch_size: images per batch from each domain.
-        seed: shuffling seed (domain b uses ``seed + 1``).
+        seed: shuffling seed; each domain shuffles with its own seed spawned from it
+            (``numpy.random.SeedSequence(seed).spawn(2)``), so that no seed's domain b is shuffled
+            like another seed's domain a.
 
     Returns:
         Batches ``(a (batch, h, w, c), b (batch, h, w, c))``.
@@ -129,4 +131,6 @@ def unpaired_dataset(domain_a, domain_b, batch_size: int = 32, seed: int = 0):
         images = tf.constant(np.asarray(images, dtype="float32"))
         return index_batches(len(images), batch_size, s).map(lambda index: tf.gather(images, index))
 
-    return tf.data.Dataset.zip((stream(domain_a, seed), stream(domain_b, seed + 1))).prefetch(tf.data.AUTOTUNE)
+    seed_a, seed_b = (int(child.generate_state(1, np.uint64)[0] >> np.uint64(1)) for child in
+                      np.random.SeedSequence(checks.integer(seed, "seed", minimum=0)).spawn(2))  # 63-bit: an int64
+    return tf.data.Dataset.zip((stream(domain_a, seed_a), stream(domain_b, seed_b))).prefetch(tf.data.AUTOTUNE)

@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from gankit import checks
-from gankit.train.callbacks import Curve
+from gankit.curves import Curve
 
 # ITU-R BT.601 luma for RGB in [0, 1], as MATLAB's rgb2ycbcr: Y in [16, 235].
 Y_WEIGHTS = np.array([65.481, 128.553, 24.966])
@@ -202,7 +202,7 @@ class PSNRCurve(Curve):
 
     Attributes:
         steps, seconds: the model's training step and seconds at each measurement (see
-            :class:`gankit.train.Curve`).
+            :class:`gankit.curves.Curve`).
         psnr, ssim: the mean over the photos at each measurement.
     """
 
@@ -211,8 +211,7 @@ class PSNRCurve(Curve):
         if len(lr_images) != len(hr_images) or not len(lr_images):
             raise ValueError("need as many LR as HR photos, at least one.")
         self.lr_images, self.hr_images, self.border = list(lr_images), list(hr_images), border
-        self.psnr: list[float] = []
-        self.ssim: list[float] = []
+        self.series.update(psnr=[], ssim=[])
 
     def measure(self, model: keras.Model) -> dict[str, float]:
         network = getattr(model, "generator", model)

@@ -39,7 +39,7 @@ from gankit import checks
 
 import keras
 
-from gankit.train.callbacks import Curve, generator_inputs
+from gankit.curves import Curve, check_fits_generator, generator_inputs
 
 ASSETS = Path(__file__).resolve().parent / "assets"
 CLASSIFIER_PATH = ASSETS / "digit_classifier.weights.h5"
@@ -55,19 +55,26 @@ def _card_path(weights: Path) -> Path:
     return weights.with_name(weights.name.replace(".weights.h5", ".json"))
 
 
-def build_digit_classifier() -> keras.Model:
+def build_digit_classifier(seed: int | None = None) -> keras.Model:
     """The classifier's architecture: images ``(batch, 28, 28, 1)`` in [-1, 1] → 10 class probabilities.
 
     Three strided convolutions, a 128-unit feature layer (named ``"features"``) and a softmax.
+
+    Args:
+        seed: seed of the initial weights and of the dropout; ``None`` draws them from Keras's
+            global random state, as any Keras layer does (``gk.config.seed_everything`` fixes it).
     """
+    seeds = [None] * 6 if seed is None else [int(s) for s in np.random.SeedSequence(seed).generate_state(6)]
+    init = [None if s is None else keras.initializers.GlorotUniform(seed=s) for s in seeds[:5]]
+    kernel = [{} if i is None else {"kernel_initializer": i} for i in init]
     image = keras.Input((28, 28, 1), name="image")
-    x = keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu")(image)
-    x = keras.layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(x)
-    x = keras.layers.Conv2D(64, 3, strides=2, padding="same", activation="relu")(x)
+    x = keras.layers.Conv2D(32, 3, strides=2, padding="same", activation="relu", **kernel[0])(image)
+    x = keras.layers.Conv2D(64, 3, strides=2, padding="same", activation="relu", **kernel[1])(x)
+    x = keras.layers.Conv2D(64, 3, strides=2, padding="same", activation="relu", **kernel[2])(x)
     x = keras.layers.Flatten()(x)
-    x = keras.layers.Dropout(0.3)(x)
-    features = keras.layers.Dense(128, activation="relu", name="features")(x)
-    probabilities = keras.layers.Dense(10, activation="softmax", name="probabilities")(features)
+    x = keras.layers.Dropout(0.3, seed=seeds[5])(x)
+    features = keras.layers.Dense(128, activation="relu", name="features", **kernel[3])(x)
+    probabilities = keras.layers.Dense(10, activation="softmax", name="probabilities", **kernel[4])(features)
     return keras.Model(image, probabilities, name="digit_classifier")
 
 
@@ -110,7 +117,8 @@ def train_digit_classifier(
     Args:
         dataset: ``"mnist"`` or ``"fashion_mnist"`` (:func:`gankit.data.load_images`).
         epochs: passes over the training digits.
-        seed: seed for weights and shuffling.
+        seed: seed of the initial weights, the dropout and the shuffling; the same seed gives the same
+            training run, and the global random state (Python, NumPy, Keras) is left as it was.
         path: where to save the weights (and a JSON card beside them); by default the dataset's
             committed weights, ``CLASSIFIER_PATHS[dataset]``; ``None`` to not save.
         verbose: print progress.
@@ -121,20 +129,18 @@ def train_digit_classifier(
     Raises:
         ValueError: for an unknown dataset, or ``epochs``/``seed`` that are not integers (>= 1, >= 0).
     """
-    from gankit import config, data
+    from gankit import data
 
     checks.choice(dataset, "dataset", CLASSIFIER_PATHS)
     epochs, seed = checks.integer(epochs, "epochs", minimum=1), checks.integer(seed, "seed", minimum=0)
     if path is DATASET_PATH:
         path = CLASSIFIER_PATHS[dataset]
-    config.seed_everything(seed)
     x_train, y_train, tag = data.load_images(dataset, "train", verbose=verbose)
     x_test, y_test, _ = data.load_images(dataset, "test", verbose=False)
-    model = build_digit_classifier()
+    model = build_digit_classifier(seed)  # seeded weights and dropout: the learner's random state is left alone
     model.compile(optimizer=keras.optimizers.Adam(1e-3), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
-    model.fit(
-        data.scale_images(x_train)[..., None], y_train, batch_size=128, epochs=epochs, verbose=2 if verbose else 0
-    )
+    model.fit(_shuffled_batches(data.scale_images(x_train)[..., None], y_train, seed), epochs=epochs,
+              steps_per_epoch=-(-len(x_train) // _BATCH), shuffle=False, verbose=2 if verbose else 0)
     _, accuracy = model.evaluate(data.scale_images(x_test)[..., None], y_test, verbose=0)
     card = {
         "dataset": dataset,
@@ -153,31 +159,49 @@ def train_digit_classifier(
         model.save_weights(handle.name)
         os.chmod(handle.name, 0o644)
         os.replace(handle.name, path)
+        _CACHE.pop(path.resolve(), None)  # digit_classifier(path) loads the new weights
         _card_path(path).write_text(json.dumps(card, indent=1) + "\n")
     return model, card
 
 
-_CACHE: dict[str, keras.Model] = {}
+_BATCH = 128
+
+
+def _shuffled_batches(x: np.ndarray, y: np.ndarray, seed: int):
+    """Endless ``(images, labels)`` batches of ``_BATCH``, each pass in a new order that depends
+    only on ``seed`` (stateless shuffles: no global random state is read or changed)."""
+    import tensorflow as tf
+
+    from gankit.data.pipeline import index_batches
+
+    images, labels = tf.constant(x), tf.constant(y)
+    return index_batches(len(x), _BATCH, seed).map(lambda index: (tf.gather(images, index), tf.gather(labels, index)))
+
+
+_CACHE: dict[Path, tuple[tuple[int, int, int], keras.Model]] = {}
+"""Loaded classifiers by resolved path, with the file's (inode, mtime, size) when it was loaded."""
 
 
 def digit_classifier(path: str | os.PathLike = CLASSIFIER_PATH) -> keras.Model:
-    """The project's trained digit classifier (loaded once per process).
+    """The project's trained digit classifier (loaded once per process, and again when the file changes).
 
     Raises:
         RuntimeError: if the weights file is missing (run ``python -m gankit.metrics train-classifier``).
     """
     path = Path(path)
-    key = str(path)
-    if key not in _CACHE:
-        if not path.exists():
-            raise RuntimeError(
-                f"No digit classifier weights at {path}. Train them with `python -m gankit.metrics "
-                "train-classifier` (about a minute on a CPU)."
-            )
+    if not path.exists():
+        raise RuntimeError(
+            f"No digit classifier weights at {path}. Train them with `python -m gankit.metrics "
+            "train-classifier` (about a minute on a CPU)."
+        )
+    key, info = path.resolve(), path.stat()
+    stamp = (info.st_ino, info.st_mtime_ns, info.st_size)
+    cached = _CACHE.get(key)
+    if cached is None or cached[0] != stamp:
         model = build_digit_classifier()
         model.load_weights(path)
-        _CACHE[key] = model
-    return _CACHE[key]
+        _CACHE[key] = cached = (stamp, model)
+    return cached[1]
 
 
 def classifier(dataset: str = "mnist") -> keras.Model:
@@ -498,9 +522,13 @@ class FrechetCurve(Curve):
         classifier: defaults to :func:`digit_classifier`.
 
     Attributes:
-        steps, seconds, fd: lists, one entry per measurement (see :class:`gankit.train.Curve`).
+        steps, seconds, fd: lists, one entry per measurement (see :class:`gankit.curves.Curve`).
         label_accuracy: for a conditional generator (``z`` a pair ``(z, labels)``), the share
             of images the classifier assigns to the class asked for, one entry per measurement.
+
+    Raises:
+        ValueError: on bad images or ``z``; when ``fit`` starts, if ``z`` does not fit the
+            model's generator (:func:`gankit.curves.check_fits_generator`).
     """
 
     def __init__(self, real_images, z, every: int = 1, classifier: keras.Model | None = None) -> None:
@@ -508,8 +536,11 @@ class FrechetCurve(Curve):
         self.z = generator_inputs(z)
         self.classifier = classifier or digit_classifier()
         self.reference = features(real_images, self.classifier)
-        self.fd: list[float] = []
-        self.label_accuracy: list[float] = []
+        self.series.update(fd=[], label_accuracy=[])
+
+    def set_model(self, model):
+        check_fits_generator(self.z, model, "FrechetCurve")  # at the start of fit, before any step
+        super().set_model(model)
 
     def measure(self, model: keras.Model) -> dict[str, float]:
         images = keras.ops.convert_to_numpy(model.generator(self.z, training=False))

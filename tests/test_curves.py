@@ -118,3 +118,42 @@ def test_frechet_curve_works_on_any_model_with_a_generator():
     data = tf.data.Dataset.from_tensors(tf.zeros((8, 4))).repeat()
     model.fit(data, steps_per_epoch=4, epochs=2, callbacks=[curve], verbose=0, shuffle=False)
     assert curve.steps == [4, 8] and len(curve.fd) == 2 and np.all(np.isfinite(curve.fd))
+
+
+def test_curve_dict_results_live_in_series_and_never_replace_its_attributes():
+    """Bug: dict results were kept with ``self.__dict__.setdefault(key, [])``, so a key such as
+    ``steps`` appended to the step list and ``name`` failed mid-run on a string."""
+    import types
+
+    model = types.SimpleNamespace(step=10, train_seconds=2.0)
+    for key in ("steps", "seconds", "values", "every", "name", "fn", "clock", "series", "measure", "on_epoch_end", "model"):
+        bad = gk.train.Curve(lambda m, key=key: {"psnr": 2.0, key: 1.0})
+        bad.set_model(model)
+        with pytest.raises(ValueError, match=f"'{key}'"):
+            bad.on_epoch_end(0)
+        assert bad.steps == [] and bad.seconds == [] and bad.series == {}  # nothing half-recorded
+    curve = gk.train.Curve(lambda m: {"psnr": 30.0, "fd ema": 4.0})
+    curve.set_model(model)
+    logs: dict = {}
+    curve.on_epoch_end(0, logs)
+    assert curve.psnr == [30.0] and curve["fd ema"] == getattr(curve, "fd ema") == [4.0]
+    assert curve.series == {"psnr": [30.0], "fd ema": [4.0]} and curve.steps == [10] and curve.seconds == [2.0]
+    assert logs == {"psnr": 30.0, "fd ema": 4.0}  # for the callbacks after it, as before
+    with pytest.raises(AttributeError, match="no attribute 'ssim'"):
+        curve.ssim
+    with pytest.raises(KeyError, match="ssim"):
+        curve["ssim"]
+
+
+def test_frechet_curve_checks_the_width_of_z_before_training(tmp_path):
+    """Bug: z of the wrong width failed with Keras's shape error only at the first interval's end."""
+    model = DigitGAN()
+    model.compile()
+    real = np.random.default_rng(0).uniform(-1, 1, (16, 28, 28, 1)).astype("float32")
+    data = tf.data.Dataset.from_tensors(tf.zeros((8, 4))).repeat()
+    for z, message in ((np.zeros((16, 3)), "z has 3 columns but the generator takes noise of size 4"),
+                       ((np.zeros((16, 4)), np.zeros(16)), "takes noise only")):
+        curve = gk.metrics.FrechetCurve(real, z)
+        with pytest.raises(ValueError, match=message):
+            model.fit(data, steps_per_epoch=4, epochs=1, callbacks=[curve], verbose=0, shuffle=False)
+        assert int(model.g_optimizer.iterations.numpy()) == 0  # before any step

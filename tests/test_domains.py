@@ -99,3 +99,12 @@ def test_unpaired_dataset_gives_every_iterator_the_same_batches():
     again = [(x.numpy(), y.numpy()) for x, y in ds.take(12)]
     assert all(np.array_equal(p[0], q[0]) and np.array_equal(p[1], q[1]) for p, q in zip(first, again))
     assert not np.array_equal(first[0][0], first[5][0])  # a new epoch, in a new order
+
+
+def test_unpaired_dataset_seeds_never_shuffle_one_domain_like_anothers():
+    """Bug: domain b was shuffled with seed + 1, so seed 0's domain b came in the order of seed 1's domain a."""
+    x = np.arange(16, dtype="float32").reshape(16, 1, 1, 1)
+    y = 100 + x
+    first = [b.numpy().ravel() for _, b in domains.unpaired_dataset(x, y, 8, seed=0).take(4)]
+    second = [a.numpy().ravel() for a, _ in domains.unpaired_dataset(y, x, 8, seed=1).take(4)]
+    assert not all(np.array_equal(p, q) for p, q in zip(first, second))

@@ -94,3 +94,11 @@ def test_only_known_start_up_lines_are_dropped(capfd):
         os.write(2, b"I0000 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.\n")
         os.write(2, b"a real problem\n")
     assert capfd.readouterr().err == "a real problem\n"
+
+
+def test_scoring_samples_does_not_load_the_trainer():
+    """gankit.metrics and gankit.image_quality take their curves from gankit.curves, not gankit.train."""
+    proc = _run("import sys, gankit.metrics, gankit.image_quality\n"
+                "print(sorted(m for m in sys.modules if m == 'gankit.train' or m.startswith('gankit.train.')))")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split() == ["[]"], proc.stdout

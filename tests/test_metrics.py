@@ -257,3 +257,51 @@ def test_kid_spread_is_the_standard_deviation_over_subsets():
     assert std > 0 and mean > 2 * std  # shifted sets: clearly above 0
     same_mean, same_std = gk.metrics.kernel_distance_from_features(a[:150], a[150:], subsets=6, subset_size=100, spread=True)
     assert abs(same_mean) < 3 * same_std + 1e-9  # the same distribution: 0 within its spread
+
+
+@pytest.fixture
+def tiny_digits(monkeypatch):
+    """``gk.data.load_images`` replaced by 32 random 'digits' per split: a training run takes a second."""
+    def tiny(name, split, verbose=True):
+        rng = np.random.default_rng(0 if split == "train" else 1)
+        return rng.integers(0, 256, (32, 28, 28), dtype=np.uint8), rng.integers(0, 10, 32), f"tiny {name} {split}"
+
+    monkeypatch.setattr(gk.data, "load_images", tiny)
+
+
+def test_retrained_weights_are_served_not_the_cached_old_ones(tmp_path, tiny_digits):
+    """Bug: the classifier cache was keyed by the path as given, so after train_digit_classifier
+    rewrote the file, digit_classifier(path) kept serving the old weights."""
+    path = tmp_path / "digits.weights.h5"
+    gk.metrics.train_digit_classifier(epochs=1, seed=1, path=path, verbose=False)
+    old = gk.metrics.digit_classifier(path)
+    new, _ = gk.metrics.train_digit_classifier(epochs=1, seed=2, path=path, verbose=False)
+    served = gk.metrics.digit_classifier(str(path))
+    for a, b in zip(served.get_weights(), new.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    (tmp_path / "sub").mkdir()
+    assert gk.metrics.digit_classifier(tmp_path / "sub" / ".." / "digits.weights.h5") is served  # one file, one entry
+    assert served is not old
+
+
+def test_training_the_classifier_leaves_the_global_random_state_alone(tiny_digits):
+    """Bug: train_digit_classifier called config.seed_everything(seed), resetting the learner's
+    Python, NumPy, Keras and TensorFlow random state; it is still repeatable for the same seed."""
+    import random
+
+    import keras
+
+    import tensorflow as tf
+
+    def draws():
+        return (random.random(), float(np.random.random()), keras.ops.convert_to_numpy(keras.random.normal((3,))).tolist(),
+                float(tf.random.uniform(())))
+
+    gk.config.seed_everything(123)
+    expected = draws()
+    gk.config.seed_everything(123)
+    first, _ = gk.metrics.train_digit_classifier(epochs=1, seed=5, path=None, verbose=False)
+    assert draws() == expected
+    second, _ = gk.metrics.train_digit_classifier(epochs=1, seed=5, path=None, verbose=False)
+    for a, b in zip(first.get_weights(), second.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)

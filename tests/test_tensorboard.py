@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 import gankit as gk
 from gankit.testing import conditional_models, dataset, labelled_dataset, real_images, small_models
@@ -60,3 +61,21 @@ def test_sample_grid_tiles_and_rescales():
     grid = sample_grid(images, columns=2)
     assert grid.shape == (1, 4, 4, 1)
     assert grid[0, 0, 0, 0] == 0.0 and grid[0, 0, 2, 0] == 0.5 and grid[0, 2, 0, 0] == 1.0 and grid[0, 2, 2, 0] == 0.0
+
+
+def test_sample_grid_noise_of_the_wrong_width_is_a_clear_error_before_training(tmp_path):
+    """Bug: z of the wrong width failed with Keras's shape error only at the first interval's end."""
+    g, d, c = small_models()
+    gan = CombinedGAN(g, d, c)
+    gan.compile()
+    logger = gk.train.TensorBoardLogger(tmp_path, z=np.zeros((4, 5)))
+    with pytest.raises(ValueError, match="z has 5 columns but the generator takes noise of size 8"):
+        gan.train(dataset(real_images()), steps=10, log_every=10, progress=False, callbacks=[logger])
+    assert gan.step == 0
+    g, d, c = conditional_models()
+    gan = CombinedGAN(g, d, c, num_classes=8)
+    gan.compile()
+    logger = gk.train.TensorBoardLogger(tmp_path, z=np.zeros((4, 8)))
+    with pytest.raises(ValueError, match=r"takes \(z, labels\)"):
+        gan.train(labelled_dataset(), steps=10, log_every=10, progress=False, callbacks=[logger])
+    assert gan.step == 0

@@ -20,7 +20,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from gankit.testing import LATENT, dataset, real_images, small_models
+from gankit.testing import CLASSES, LATENT, conditional_models, dataset, labelled_dataset, real_images, small_models
 
 
 def dataset(x: np.ndarray, batch: int = 32, seed: int = 0) -> tf.data.Dataset:
@@ -581,3 +581,53 @@ def test_continuing_on_the_same_dataset_object_repeats_an_uninterrupted_run():
 
     for a, b in zip(run(6), run(3, 6)):
         np.testing.assert_array_equal(a, b)
+
+
+def test_nan_stop_closes_the_progress_bar_and_the_tensorboard_writer(tmp_path, monkeypatch):
+    """Bug: the NaN guard's error left the loop's progress bar and TensorBoard writer open."""
+    made = []
+
+    def recorded(cls):
+        class Recorded(cls):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                made.append(self)
+        return Recorded
+
+    for name in ("ProgressBar", "TensorBoardLogger"):
+        monkeypatch.setattr(gk.train.loop, name, recorded(getattr(gk.train.loop, name)))
+    g, d, c = small_models()
+    gan = CombinedGAN(g, d, c, generator_cost=lambda p: tf.reduce_mean(p) * np.nan)
+    gan.compile(steps_per_execution=5)
+    with pytest.raises(RuntimeError, match="not finite"):
+        gan.train(dataset(real_images()), steps=50, log_every=10, progress=True, log_dir=tmp_path)
+    bar, logger = made
+    assert bar.bar is not None and bar.bar.disable, "the progress bar is still open"
+    assert logger.writer is not None and logger.writer._closed, "the TensorBoard writer is still open"
+
+
+def test_snapshots_check_the_width_of_z_before_training():
+    """Bug: z of the wrong width failed with Keras's shape error only at the first interval's end."""
+    g, d, c = small_models()
+    gan = CombinedGAN(g, d, c)
+    gan.compile()
+    for z, message in ((np.zeros((4, LATENT + 2)), f"z has {LATENT + 2} columns but the generator takes noise of size {LATENT}"),
+                       ((np.zeros((4, LATENT)), np.arange(4)), "takes noise only")):
+        with pytest.raises(ValueError, match=message):
+            gan.train(dataset(real_images()), steps=10, log_every=10, progress=False,
+                      callbacks=[gk.train.FixedNoiseSnapshots(z)])
+        assert gan.step == 0
+
+
+def test_snapshots_of_a_conditional_generator_need_labels_and_the_right_width():
+    g, d, c = conditional_models()
+    gan = CombinedGAN(g, d, c, num_classes=CLASSES)
+    gan.compile()
+    for z, message in ((np.zeros((4, LATENT)), r"takes \(z, labels\)"),
+                       ((np.zeros((4, 3)), np.arange(4)), f"z has 3 columns but the generator takes noise of size {LATENT}")):
+        with pytest.raises(ValueError, match=message):
+            gan.train(labelled_dataset(), steps=10, log_every=10, progress=False, callbacks=[gk.train.FixedNoiseSnapshots(z)])
+        assert gan.step == 0
+    snapshots = gk.train.FixedNoiseSnapshots((np.zeros((4, LATENT)), np.arange(4)))
+    gan.train(labelled_dataset(), steps=10, log_every=10, progress=False, callbacks=[snapshots])
+    assert snapshots.steps == [10] and snapshots.images[0].shape == (4, 8, 8, 1)

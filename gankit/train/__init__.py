@@ -9,7 +9,7 @@ module                 idea
 ``noise``              stateless noise and label streams: repeatable, exactly resumable runs
 ``loop``               :func:`train`: ``fit`` in logging intervals, budget, checkpoints, resume
 ``inputs``             the first real batch checked against the generator (range, dtype, shape)
-``callbacks``          :class:`TimeBudget`, :class:`Curve`, progress bar, fixed-z snapshots, NaN guard
+``callbacks``          progress bar, fixed-z snapshots, NaN guard (+ :mod:`gankit.curves`'s ``Curve``, ``TimeBudget``)
 ``checkpoints``        save / restore with clear errors on corrupt or mismatched files
 ``tensorboard``        TensorBoard scalars and fixed-z sample grids, by training step
 ``invariants``         :func:`step_invariants`: does D learn in its step and stay fixed in G's?

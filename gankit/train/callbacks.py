@@ -4,81 +4,29 @@ All of them work with any ``keras.Model`` trained by ``fit`` (the course's train
 SRGAN, notebook 6's CycleGAN, a plain generator). A model's training *step* is read from its
 optimizers' ``iterations`` (:func:`training_step`), never counted from callback calls: Keras calls
 ``on_train_batch_end`` once per ``steps_per_execution`` steps, so counting calls undercounts.
+
+:class:`Curve`, :class:`MetricCurve`, :class:`TimeBudget`, :func:`training_step` and
+:func:`generator_inputs` live in :mod:`gankit.curves` (which the sample scores use without
+loading the trainer) and are imported here under their old names.
 """
 
 from __future__ import annotations
 
 import math
 import sys
-import time
-from collections.abc import Mapping
-from typing import Callable
 
 import keras
 import numpy as np
 
 from gankit import checks
-
-
-def _optimizers(model: keras.Model) -> list:
-    """The optimizers a model trains with: ``model.optimizer`` and any held in its attributes."""
-    found = []
-    for value in [getattr(model, "optimizer", None), *vars(model).values()]:
-        values = value.values() if isinstance(value, Mapping) else [value]
-        found.extend(v for v in values if isinstance(v, keras.optimizers.Optimizer) and v not in found)
-    return found
-
-
-def training_step(model: keras.Model) -> int:
-    """The number of training steps ``model`` has made.
-
-    A model with a ``step`` (the course's trainers) says it; otherwise the largest
-    ``iterations`` of its optimizers (``model.optimizer``, or optimizers kept as attributes such
-    as SRGAN's ``g_optimizer`` or CycleGAN's ``optimizers`` dict).
-
-    Raises:
-        ValueError: if the model has no optimizer to count steps with.
-    """
-    step = getattr(model, "step", None)
-    if step is not None and not callable(step):
-        return int(step)
-    counts = [int(keras.ops.convert_to_numpy(opt.iterations)) for opt in _optimizers(model)]
-    if not counts:
-        name = getattr(model, "name", type(model).__name__)
-        raise ValueError(f"{name} has no optimizer: compile it (or keep its optimizers as attributes) first.")
-    return max(counts)
-
-
-class TimeBudget(keras.callbacks.Callback):
-    """Stops ``model.fit`` at the first epoch end once ``seconds`` of training have passed.
-
-    Only the time between an epoch's start and end is counted (the training steps), not what
-    the other callbacks do at epoch ends (put this one first in the list). Use short epochs
-    (``steps_per_epoch``) and a large ``epochs`` so that the budget, not the epoch count, stops.
-
-    Args:
-        seconds: the training-time budget; ``None`` never stops.
-
-    Attributes:
-        seconds_spent: training seconds so far.
-        epochs: epochs run so far.
-    """
-
-    def __init__(self, seconds: float | None) -> None:
-        super().__init__()
-        self.budget = checks.number(seconds, "seconds", positive=True, optional=True)
-        self.seconds_spent = 0.0
-        self.epochs = 0
-        self._start = 0.0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds_spent += time.perf_counter() - self._start
-        self.epochs += 1
-        if self.budget is not None and self.seconds_spent >= self.budget:
-            self.model.stop_training = True
+from gankit.curves import (  # noqa: F401  (re-exported: gankit.train.callbacks.Curve etc. keep working)
+    Curve,
+    MetricCurve,
+    TimeBudget,
+    check_fits_generator,
+    generator_inputs,
+    training_step,
+)
 
 
 class TrainerClock(TimeBudget):
@@ -91,64 +39,6 @@ class TrainerClock(TimeBudget):
         self.model.train_seconds += self.seconds_spent - before
         if self.budget is not None and self.model.train_seconds >= self.budget:
             self.model.stop_training = True
-
-
-class Curve(keras.callbacks.Callback):
-    """Records a score of the model every ``every`` epochs of ``fit``, with its step and time.
-
-    ``fn(model)`` returns a number (kept in ``values``) or a dict of numbers (each kept in a list
-    attribute of that name, e.g. ``curve.psnr``). Subclasses override :meth:`measure` instead.
-
-    Args:
-        fn: ``model -> float`` or ``model -> {name: float}``.
-        every: measure every ``every`` epochs (logging intervals of the course's trainers).
-        clock: a :class:`TimeBudget` of the same ``fit`` (listed before this callback) whose
-            training seconds are recorded; without one, the model's ``train_seconds`` if it has it.
-        name: the key of a number-valued ``fn`` in the epoch logs that later callbacks see (a
-            dict's keys are used as they are), e.g. for :class:`gankit.train.TensorBoardLogger`.
-
-    Attributes:
-        steps: the model's training step at each measurement (:func:`training_step`).
-        seconds: training seconds at each measurement (``nan`` when unknown).
-        values: ``fn``'s value at each measurement, when ``fn`` returns a number.
-    """
-
-    def __init__(self, fn: Callable[[keras.Model], object] | None = None, every: int = 1, clock: TimeBudget | None = None,
-                 name: str = "metric") -> None:
-        super().__init__()
-        self.name = name
-        if fn is not None and not callable(fn):
-            raise ValueError(f"fn must be callable (model -> float), got {fn!r}.")
-        if clock is not None and not isinstance(clock, TimeBudget):
-            raise ValueError(f"clock must be a gk.train.TimeBudget or None, got {clock!r}.")
-        self.fn, self.every, self.clock = fn, checks.integer(every, "every", minimum=1), clock
-        self.steps: list[int] = []
-        self.seconds: list[float] = []
-        self.values: list[float] = []
-
-    def measure(self, model: keras.Model) -> float | dict[str, float]:
-        """The score(s) to record now."""
-        return self.fn(model)
-
-    @property
-    def seen(self) -> int:
-        """The latest measurement's step (kept for older notebooks; use ``steps``)."""
-        return self.steps[-1] if self.steps else 0
-
-    def on_epoch_end(self, epoch, logs=None):
-        if (epoch + 1) % self.every:
-            return
-        self.steps.append(training_step(self.model))
-        seconds = self.clock.seconds_spent if self.clock is not None else getattr(self.model, "train_seconds", math.nan)
-        self.seconds.append(float(seconds))
-        value = self.measure(self.model)
-        for name, number in (value.items() if isinstance(value, Mapping) else [("values", value)]):
-            self.__dict__.setdefault(name, []).append(float(number))
-            if logs is not None:  # for the callbacks after this one (History, TensorBoard)
-                logs[self.name if name == "values" else name] = float(number)
-
-
-MetricCurve = Curve  # the name notebook 6 uses
 
 
 class LogCallback(keras.callbacks.Callback):
@@ -204,6 +94,10 @@ class ProgressBar(keras.callbacks.Callback):
             )
 
     def on_train_end(self, logs=None):
+        self.close()
+
+    def close(self) -> None:
+        """Closes the bar (again: harmless); :func:`gankit.train.train` also calls it when training fails."""
         if self.bar is not None:
             self.bar.close()
 
@@ -222,6 +116,10 @@ class FixedNoiseSnapshots(keras.callbacks.Callback):
     Attributes:
         steps: the step of each snapshot.
         images: snapshots, each ``(n, *image_shape)`` as NumPy arrays.
+
+    Raises:
+        ValueError: on a bad ``z``; when ``fit`` starts, if ``z`` does not fit the model's
+            generator (:func:`gankit.curves.check_fits_generator`).
     """
 
     def __init__(self, z: np.ndarray, every: int = 1) -> None:
@@ -231,29 +129,12 @@ class FixedNoiseSnapshots(keras.callbacks.Callback):
         self.steps: list[int] = []
         self.images: list[np.ndarray] = []
 
+    def set_model(self, model):
+        check_fits_generator(self.z, model, "FixedNoiseSnapshots")  # at the start of fit, before any step
+        super().set_model(model)
+
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every == 0:
             self.steps.append(training_step(self.model))
             self.images.append(keras.ops.convert_to_numpy(self.model.generator(self.z, training=False)))
 
-
-def generator_inputs(z) -> np.ndarray | list[np.ndarray]:
-    """Checks fixed generator inputs: noise ``(n, latent_dim)``, or ``(z, labels)`` with labels ``(n,)``.
-
-    Returns:
-        float32 noise, or ``[noise, int32 labels]`` for a conditional generator.
-
-    Raises:
-        ValueError: on other shapes, or labels that are not whole numbers.
-    """
-    if isinstance(z, (tuple, list)):
-        if len(z) != 2:
-            raise ValueError(f"conditional inputs must be a pair (z, labels), got {len(z)} items.")
-        noise, labels = generator_inputs(z[0]), np.asarray(z[1])
-        if labels.shape != (len(noise),) or not np.all(np.mod(labels, 1) == 0):
-            raise ValueError(f"labels must be {len(noise)} integers, shape ({len(noise)},); got shape {labels.shape}.")
-        return [noise, labels.astype("int32")]
-    z = np.asarray(z, dtype="float32")
-    if z.ndim != 2:
-        raise ValueError(f"z must be (n, latent_dim), got shape {z.shape}.")
-    return z

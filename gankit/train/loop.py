@@ -115,19 +115,25 @@ def train(gan, dataset: tf.data.Dataset, steps: int, *, log_every: int = 100,
     if resume:
         restore_checkpoint(gan, checkpoint_dir)
     dataset = checked_dataset(dataset, gan.image_range)  # NaN or 0..255 images: an error before the step
+    callbacks = _callbacks(gan, steps, time_budget, progress, checkpoint_dir, checkpoint_every, callbacks, log_dir)
+    for callback in callbacks:  # fixed inputs that do not fit the generator: an error before any step
+        callback.set_model(gan)
     try:
         _catch_up(gan, dataset, log_every)
         done = gan.step
         if done >= steps or (time_budget is not None and gan.train_seconds >= time_budget):
             return gan.logs()
         gan.fit(dataset.skip(done), epochs=steps // log_every, initial_epoch=done // log_every,
-                steps_per_epoch=log_every, verbose=0, shuffle=False,
-                callbacks=_callbacks(gan, steps, time_budget, progress, checkpoint_dir, checkpoint_every, callbacks, log_dir))
+                steps_per_epoch=log_every, verbose=0, shuffle=False, callbacks=callbacks)
     except tf.errors.InvalidArgumentError as error:
         clear = explain(error, gan.image_range)
         if clear is None:
             raise
         raise clear from None
+    finally:  # fit skips on_train_end when a step or callback raises (the NaN guard): close what it opened
+        for callback in callbacks:
+            if isinstance(callback, (ProgressBar, TensorBoardLogger)):
+                callback.close()
     if checkpoint_dir is not None and gan.step < steps:  # stopped early by the time budget
         latest = latest_checkpoint(checkpoint_dir)
         if latest is None or latest.name != f"ckpt-{gan.step}.npz":

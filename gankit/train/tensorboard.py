@@ -19,7 +19,7 @@ import numpy as np
 import tensorflow as tf
 
 from gankit import checks
-from gankit.train.callbacks import generator_inputs, training_step
+from gankit.curves import check_fits_generator, generator_inputs, training_step
 
 
 def sample_grid(images: np.ndarray, columns: int = 8) -> np.ndarray:
@@ -41,6 +41,10 @@ class TensorBoardLogger(keras.callbacks.Callback):
         z: fixed generator inputs for the image grid (as :class:`gankit.train.FixedNoiseSnapshots`),
             or ``None`` for scalars only. Images must be in [-1, 1].
         every: write every ``every`` intervals.
+
+    Raises:
+        ValueError: on a bad ``z``; when ``fit`` starts, if ``z`` does not fit the model's
+            generator (:func:`gankit.curves.check_fits_generator`).
     """
 
     def __init__(self, log_dir: str | os.PathLike, z=None, every: int = 1) -> None:
@@ -48,6 +52,11 @@ class TensorBoardLogger(keras.callbacks.Callback):
         self.log_dir, self.every = os.fspath(log_dir), checks.integer(every, "every", minimum=1)
         self.z = None if z is None else generator_inputs(z)
         self.writer = None
+
+    def set_model(self, model):
+        if self.z is not None:  # at the start of fit, before any step
+            check_fits_generator(self.z, model, "TensorBoardLogger")
+        super().set_model(model)
 
     def on_train_begin(self, logs=None):
         self.writer = tf.summary.create_file_writer(self.log_dir)
@@ -65,5 +74,10 @@ class TensorBoardLogger(keras.callbacks.Callback):
         self.writer.flush()
 
     def on_train_end(self, logs=None):
+        self.close()
+
+    def close(self) -> None:
+        """Flushes and closes the event file (again: harmless); :func:`gankit.train.train` also calls
+        it when training fails."""
         if self.writer is not None:
             self.writer.close()
