@@ -41,7 +41,7 @@ photo-data:
 	$(call apt_data,/usr/share/backgrounds/mate/nature,mate-backgrounds,gk.photos trains on the scikit-image photos only)
 
 course: setup
-	$(PY) -m gankit.course   # JupyterLab on notebooks/; adds --allow-root as root, --no-browser without a screen
+	$(PY) -m tools.course   # JupyterLab on notebooks/; adds --allow-root as root, --no-browser without a screen
 
 test: setup
 	GANKIT_MODE=quick GANKIT_WHEEL_NOTEBOOKS=1 $(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=8
@@ -64,4 +64,4 @@ classifier: setup
 
 # Re-execute every notebook in full mode (the stored outputs).
 notebooks: setup
-	$(PY) -m gankit.run notebooks/*.ipynb --full
+	$(PY) -m tools.run notebooks/*.ipynb --full

@@ -23,7 +23,9 @@ Notebooks do ``import gankit as gk`` and use one module per idea:
 ``import gankit`` is cheap: it imports NumPy and :mod:`gankit.config`, not TensorFlow. It arranges
 that TensorFlow's start-up log lines stay out of notebooks whenever TensorFlow is first imported
 (:mod:`gankit._env`), and installs no warning filter. ``gankit.download`` (bounded downloads) and
-``gankit.checks`` (argument checks) serve the modules above.
+``gankit.checks`` (argument checks) serve the modules above. The repository's own tooling
+(running and publishing the notebooks, ``make course``, the tests' tiny GANs) lives in ``tools/``,
+outside the package.
 """
 
 import importlib

@@ -6,13 +6,13 @@ when ``a > b`` (``(fd_mlp, fd_dcgan)`` for "the DCGAN's FD is lower"). :func:`ch
 table (holds? · this run · stored run · claim) and then
 
 * where the stored outputs are being produced, that is ``GANKIT_STRICT=1`` (``python -m
-  gankit.run`` sets it) in full mode at the notebook's own CPU budgets, raises
+  tools.run`` sets it) in full mode at the notebook's own CPU budgets, raises
   :class:`ClaimError` if a claim does not hold: a stored run never contradicts its text;
 * everywhere else (a learner's run: online data, a GPU budget, another seed) warns
   (:class:`ClaimWarning`) for each claim that does not hold, and the notebook goes on.
 
 A strict run appends what it measured to the file named by ``GANKIT_CLAIMS_RECORD`` (which
-``gankit.run`` sets), and ``gankit.run`` keeps it as ``gankit/assets/claims/<notebook>.json``:
+``tools.run`` sets), and ``tools.run`` keeps it as ``gankit/assets/claims/<notebook>.json``:
 the table's "stored run" column in every later run.
 """
 
@@ -41,7 +41,7 @@ class ClaimWarning(UserWarning):
 
 def strict() -> bool:
     """True where a claim that does not hold must stop the run: ``GANKIT_STRICT=1`` (set by
-    ``python -m gankit.run``), full mode, the notebook's own CPU budgets (:func:`gankit.config.checks_claims`)."""
+    ``python -m tools.run``), full mode, the notebook's own CPU budgets (:func:`gankit.config.checks_claims`)."""
     return os.environ.get("GANKIT_STRICT", "").strip() == "1" and config.checks_claims()
 
 
@@ -104,7 +104,7 @@ def check(notebook: str, claims: Mapping[str, object], records: str | os.PathLik
 
 
 def _record(notebook: str, values: dict[str, str]) -> None:
-    """Appends a strict run's values to ``GANKIT_CLAIMS_RECORD`` (if set) for ``gankit.run`` to keep."""
+    """Appends a strict run's values to ``GANKIT_CLAIMS_RECORD`` (if set) for ``tools.run`` to keep."""
     target = os.environ.get("GANKIT_CLAIMS_RECORD")
     if target and strict():
         with open(target, "a", encoding="utf-8") as handle:
@@ -112,7 +112,7 @@ def _record(notebook: str, values: dict[str, str]) -> None:
 
 
 def keep(recorded: str, notebook: str, records: str | os.PathLike | None = None) -> Path | None:
-    """Stores what a strict run of ``notebook`` recorded as its stored-run values (used by ``gankit.run``).
+    """Stores what a strict run of ``notebook`` recorded as its stored-run values (used by ``tools.run``).
 
     Args:
         recorded: the text of the run's ``GANKIT_CLAIMS_RECORD`` file (JSON lines).

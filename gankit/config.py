@@ -53,7 +53,7 @@ def is_quick() -> bool:
 def is_interactive() -> bool:
     """True in a learner's own Jupyter or Colab session; False when a tool runs the notebook.
 
-    ``python -m gankit.run``, ``make test`` and CI set ``GANKIT_MODE`` for the kernel; a learner's
+    ``python -m tools.run``, ``make test`` and CI set ``GANKIT_MODE`` for the kernel; a learner's
     session does not. Cells that only make sense with a person watching (a live TensorBoard) check
     this first.
     """

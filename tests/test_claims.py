@@ -1,4 +1,4 @@
-"""gk.claims: a claims cell fails the stored run (gankit.run, GANKIT_STRICT=1) and only warns a learner."""
+"""gk.claims: a claims cell fails the stored run (tools.run, GANKIT_STRICT=1) and only warns a learner."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import nbformat
 import pytest
 
 import gankit as gk
-from gankit import claims, run
+from gankit import claims
+from tools import run
 
 CLAIMS = {"the DCGAN is ahead (MLP FD > DCGAN FD)": (17.18, 9.41), "every class drawn": False}
 
@@ -63,7 +64,7 @@ def test_bad_claims_are_refused(full_mode, tmp_path):
             gk.claims.check("x", bad, records=tmp_path)
 
 
-def test_a_strict_run_records_its_values_and_gankit_run_keeps_them(full_mode, monkeypatch, tmp_path):
+def test_a_strict_run_records_its_values_and_tools_run_keeps_them(full_mode, monkeypatch, tmp_path):
     record = tmp_path / "record.jsonl"
     monkeypatch.setenv("GANKIT_STRICT", "1")
     monkeypatch.setenv("GANKIT_CLAIMS_RECORD", str(record))
@@ -75,7 +76,7 @@ def test_a_strict_run_records_its_values_and_gankit_run_keeps_them(full_mode, mo
 
 
 @pytest.mark.slow
-def test_the_same_claims_cell_raises_under_gankit_run_and_warns_in_a_plain_kernel(tmp_path, write_notebook, monkeypatch):
+def test_the_same_claims_cell_raises_under_tools_run_and_warns_in_a_plain_kernel(tmp_path, write_notebook, monkeypatch):
     for name in ("GANKIT_MODE", "GANKIT_STRICT", "GANKIT_BUDGET_SCALE", "GANKIT_CLAIMS_RECORD"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("GANKIT_BUDGET", "cpu")

@@ -43,7 +43,7 @@ def test_interactive_means_no_tool_set_the_mode(monkeypatch):
     assert gk.config.is_interactive()
     monkeypatch.setenv("GANKIT_MODE", "quick")  # make test, CI
     assert not gk.config.is_interactive()
-    monkeypatch.setenv("GANKIT_MODE", "full")  # python -m gankit.run
+    monkeypatch.setenv("GANKIT_MODE", "full")  # python -m tools.run
     assert not gk.config.is_interactive()
 
 

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from gankit import course
+from tools import course
 
 
 def test_root_gets_allow_root_and_a_user_does_not():

@@ -72,7 +72,7 @@ def test_print_setup_names_versions_devices_and_strategy(capsys):
 
 
 def test_placement_report_reads_where_each_step_ran_and_trains_nothing(capsys):
-    from gankit import testing
+    from tools import testing
 
     generator, discriminator, combined = testing.small_models(bn_in_g=True, bn_in_d=True)
     gan = gk.train.CombinedGAN(generator, discriminator, combined, frozen_d_batchnorm="batch")

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 import gankit as gk
-from gankit import testing
+from tools import testing
 from gankit.device import DeviceInfo
 
 CPU = DeviceInfo(cpus=["/device:CPU:0"], gpus=[])

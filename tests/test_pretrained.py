@@ -1,4 +1,5 @@
-"""Tests of gankit.pretrained: generators of the stored full runs, shipped and loaded in one call."""
+"""Tests of gankit.pretrained (generators of the stored full runs, loaded in one call) and of tools.ship, which
+ships them from a full run."""
 
 import json
 import os
@@ -8,7 +9,9 @@ import keras
 import numpy as np
 import pytest
 
-from gankit import pretrained, run
+import tools.ship
+from gankit import pretrained
+from tools import run
 
 
 def tiny_generator(latent_dim=100):
@@ -33,7 +36,7 @@ def test_capture_ships_only_what_this_notebooks_run_saved(tmp_path, write_notebo
     saved(tmp_path, "03_dcgan_generator.keras")
     saved(tmp_path, "04_cgan_generator.keras")  # another notebook's file: not this run's to ship
     ship = tmp_path / "shipped"
-    names = pretrained.capture(notebook, time.time() - 60, {"dataset": "mnist"}, {"mode": "full"}, destination=ship)
+    names = tools.ship.capture(notebook, time.time() - 60, {"dataset": "mnist"}, {"mode": "full"}, destination=ship)
     assert names == ["dcgan"]
     assert sorted(p.name for p in ship.iterdir()) == ["dcgan.json", "dcgan.keras"]
     card = json.loads((ship / "dcgan.json").read_text())
@@ -47,17 +50,17 @@ def test_capture_skips_a_generator_saved_before_the_run(tmp_path, write_notebook
     notebook = write_notebook(tmp_path / "03_dcgan.ipynb", "1")
     saved(tmp_path, "03_dcgan_generator.keras", age_s=3600)  # e.g. left by a quick run an hour ago
     ship = tmp_path / "shipped"
-    assert pretrained.capture(notebook, time.time() - 60, destination=ship) == []
+    assert tools.ship.capture(notebook, time.time() - 60, destination=ship) == []
     assert not ship.exists()
 
 
 def test_capture_refuses_to_go_over_the_size_budget_and_writes_nothing(tmp_path, monkeypatch, write_notebook):
     notebook = write_notebook(tmp_path / "03_dcgan.ipynb", "1")
     saved(tmp_path, "03_dcgan_generator.keras")
-    monkeypatch.setattr(pretrained, "MAX_TOTAL_BYTES", 1_000)
+    monkeypatch.setattr(tools.ship, "MAX_TOTAL_BYTES", 1_000)
     ship = tmp_path / "shipped"
     with pytest.raises(RuntimeError, match="over 1,000 bytes"):
-        pretrained.capture(notebook, time.time() - 60, destination=ship)
+        tools.ship.capture(notebook, time.time() - 60, destination=ship)
     assert not ship.exists()
 
 
@@ -98,7 +101,7 @@ def test_a_damaged_shipped_file_gets_a_clear_error(tmp_path, monkeypatch):
 
 def test_shipped_generators_fit_the_budget_and_their_cards():
     sizes = [p.stat().st_size for p in pretrained.GENERATORS.glob("*.keras")] if pretrained.GENERATORS.exists() else []
-    assert sum(sizes) <= pretrained.MAX_TOTAL_BYTES
+    assert sum(sizes) <= tools.ship.MAX_TOTAL_BYTES
     for name in pretrained.available():
         card = pretrained.card(name)
         assert card["name"] == name and card["run"]["mode"] == "full", card  # only a stored full run ships
@@ -121,7 +124,7 @@ def test_each_shipped_generator_draws_what_its_card_says(name):
     images = g.predict(inputs, verbose=0)
     assert images.shape == SHAPES[name] and np.all(np.abs(images) <= 1.0)
     card = pretrained.card(name)
-    measured = pretrained.confident_share(g, pretrained.SHIPPED[name], dataset=card["result"].get("dataset", "mnist"))
+    measured = tools.ship.confident_share(g, pretrained.SHIPPED[name], dataset=card["result"].get("dataset", "mnist"))
     assert measured["share"] >= 0.5, card  # most outputs are digits the classifier names confidently (1,000 offline real test digits: 0.922)
     if measured["scored_on"] == card["scored_on"]:  # the translator's inputs are other digits where another MNIST source loads
         assert measured["share"] == pytest.approx(card["confident_share_1000_samples"], abs=0.02)

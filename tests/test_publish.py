@@ -1,4 +1,4 @@
-"""gankit.publish: one address (pyproject.toml), stamped into every notebook's set-up cell, badge and
+"""tools.publish: one address (pyproject.toml), stamped into every notebook's set-up cell, badge and
 the README; the set-up cell installs gankit only where it is missing."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from IPython.core.inputtransformer2 import TransformerManager
 
-from gankit import publish
+from tools import publish
 
 ROOT = Path(__file__).resolve().parent.parent
 REAL_GLOB = glob.glob

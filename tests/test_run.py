@@ -1,12 +1,14 @@
-"""Tests of gankit.run: executing notebooks in place, and the README's results table."""
+"""Tests of tools.run: executing notebooks in place, and the README's results table."""
 
+import json
 import time
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from gankit import run
+from gankit import claims
+from tools import run
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -54,7 +56,7 @@ def test_readme_results_table_matches_the_stored_notebooks(tmp_path):
     readme = tmp_path / "README.md"
     readme.write_text((ROOT / "README.md").read_text())
     changed = run.update_readme(readme, ROOT / "notebooks")
-    assert not changed, "README.md results table is stale: run `python -m gankit.run --readme`"
+    assert not changed, "README.md results table is stale: run `python -m tools.run --readme`"
     table = run.results_table(run.course_notebooks(ROOT / "notebooks"))
     for path in run.course_notebooks(ROOT / "notebooks"):
         card = run.read_result(path)
@@ -85,7 +87,7 @@ def test_a_readme_sentence_is_its_notebooks_template_filled_from_its_card(tmp_pa
 
 
 def test_progress_bars_are_stored_at_their_final_state():
-    from gankit.run import final_progress_states, final_state
+    from tools.run import final_progress_states, final_state
 
     assert final_state("\r  0%| 0/10\r 50%| 5/10\r100%| 10/10\ndone\n") == "100%| 10/10\ndone\n"
     notebook = {"cells": [{"cell_type": "code", "outputs": [
@@ -97,3 +99,15 @@ def test_progress_bars_are_stored_at_their_final_state():
     assert final_progress_states(notebook) == 2
     outputs = notebook["cells"][0]["outputs"]
     assert [o.get("text") for o in outputs] == ["100%| 10/10\n10 steps in 1 s\n", None, "after the figure\n"]
+
+
+def test_claims_are_kept_in_the_package_for_the_course_notebooks_only(tmp_path, monkeypatch):
+    """tools/run.py finds the repository from its own file and keeps claims where gk.claims reads them."""
+    assert run.ROOT == ROOT and run.COURSE == ROOT / "notebooks" and run.CLAIMS == claims.RECORDS.resolve()
+    recorded = json.dumps({"notebook": "07_x", "values": {"ahead": "yes"}}) + "\n"
+    assert run.keep_claims(tmp_path / "07_x.ipynb", recorded) is None  # not one of the course's notebooks
+    assert not (run.CLAIMS / "07_x.json").exists()
+    monkeypatch.setattr(run, "CLAIMS", tmp_path / "claims")
+    assert run.keep_claims(ROOT / "notebooks" / "07_x.ipynb", recorded) == tmp_path / "claims" / "07_x.json"
+    assert claims.stored("07_x", tmp_path / "claims") == {"ahead": "yes"}
+    assert run.keep_claims(tmp_path / "07_x.ipynb", recorded, tmp_path / "given") == tmp_path / "given" / "07_x.json"

@@ -1,4 +1,5 @@
-"""The package's shape: one idea per module, no class over ~150 lines, no function over ~50.
+"""The package's shape: one idea per module, no class over ~150 lines, no function over ~50; and the
+wheel holds only what a learner imports (the repository's tooling stays in tools/).
 
 Lines are counted without docstrings (docstrings can be as long as they need to be).
 """
@@ -6,11 +7,17 @@ Lines are counted without docstrings (docstrings can be as long as they need to 
 from __future__ import annotations
 
 import ast
+import shutil
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import pytest
 
-PACKAGE = Path(__file__).resolve().parents[1] / "gankit"
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "gankit"
+TOOLING = ("run", "publish", "course", "testing")  # tools/*.py: run from the repository, never imported by a learner
 MAX_FUNCTION, MAX_CLASS = 50, 150
 
 
@@ -51,3 +58,28 @@ def test_the_counter_counts():
 def test_modules_say_their_idea_first(module):
     tree = ast.parse((PACKAGE / f"{module}.py").read_text())
     assert ast.get_docstring(tree), f"gankit/{module}.py has no module docstring"
+
+
+def test_the_wheel_holds_no_repository_tooling(tmp_path):
+    """Built from the package, tools/ and pyproject.toml as `make wheel` builds it (about 2 s)."""
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent)) or shutil.which("uv")
+    if uv is None:
+        pytest.skip("needs uv, which `make setup` installs into .venv")
+    source = tmp_path / "source"  # a copy: setuptools writes build/ and *.egg-info beside the sources
+    for folder in ("gankit", "tools"):
+        shutil.copytree(ROOT / folder, source / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy(ROOT / name, source / name)
+    built = subprocess.run([uv, "build", "-q", "--wheel", "--out-dir", str(tmp_path / "dist"), str(source)],
+                           capture_output=True, text=True, timeout=300)
+    assert built.returncode == 0, built.stderr[-3000:]
+    with zipfile.ZipFile(next((tmp_path / "dist").glob("gankit-*.whl"))) as wheel:
+        names = wheel.namelist()
+        pretrained = ast.parse(wheel.read("gankit/pretrained.py"))
+    assert "gankit/__init__.py" in names and "gankit/train/__init__.py" in names
+    assert not [name for name in names if name.startswith("tools/")], names
+    assert not {f"gankit/{module}.py" for module in TOOLING} & set(names), names
+    functions = {node.name for node in ast.walk(pretrained) if isinstance(node, ast.FunctionDef)}
+    assert {"load", "card", "available"} <= functions and "capture" not in functions, functions
+    assert not any((PACKAGE / f"{module}.py").exists() for module in TOOLING)
+    assert all((ROOT / "tools" / f"{module}.py").exists() for module in (*TOOLING, "ship"))

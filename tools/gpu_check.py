@@ -39,6 +39,8 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script (python tools/gpu_check.py): import tools.run from the root
+    sys.path.insert(0, str(ROOT))
 NBVAL = ["--nbval", "--nbval-sanitize-with", "tests/nbval_sanitize.cfg", "-p", "no:cacheprovider"]
 
 
@@ -77,18 +79,18 @@ def notebooks_result(process: subprocess.Popen, timeout: float) -> dict:
 
 
 def start_notebook_03(dry: bool, copy: Path) -> subprocess.Popen:
-    """Notebook 3 on a copy, full mode with scaled budgets (``--dry``: not executed, ``gankit.run
+    """Notebook 3 on a copy, full mode with scaled budgets (``--dry``: not executed, ``tools.run
     --help`` checks the command; the stored card is read through the same code)."""
     shutil.copy(ROOT / "notebooks" / "03_dcgan.ipynb", copy)
     env = {**os.environ, "GANKIT_BUDGET_SCALE": os.environ.get("GANKIT_BUDGET_SCALE", "0.25")}
-    env.pop("GANKIT_MODE", None)  # gankit.run sets it from --full
-    command = [sys.executable, "-m", "gankit.run", str(copy), "--full"]
+    env.pop("GANKIT_MODE", None)  # tools.run sets it from --full
+    command = [sys.executable, "-m", "tools.run", str(copy), "--full"]
     return subprocess.Popen(command + (["--help"] if dry else []), cwd=ROOT, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
 def notebook_03_result(process: subprocess.Popen, copy: Path, timeout: float) -> dict:
-    from gankit.run import read_result
+    from tools.run import read_result
 
     out, _ = process.communicate(timeout=timeout)
     card = read_result(copy) if process.returncode == 0 else None  # --dry: the stored run's card

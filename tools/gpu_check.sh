@@ -6,4 +6,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-.venv/bin/python}
 [ -x "$PY" ] || { make setup >/dev/null && PY=.venv/bin/python; }
-exec "$PY" tools/gpu_check.py "$@"
+exec "$PY" -m tools.gpu_check "$@"

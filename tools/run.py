@@ -2,9 +2,9 @@
 
 Usage::
 
-    python -m gankit.run notebooks/01_intro_gan.ipynb            # full mode (what is stored)
-    python -m gankit.run notebooks/01_intro_gan.ipynb --quick    # quick mode (a smoke run)
-    python -m gankit.run --readme                                # rebuild README's results table
+    python -m tools.run notebooks/01_intro_gan.ipynb            # full mode (what is stored)
+    python -m tools.run notebooks/01_intro_gan.ipynb --quick    # quick mode (a smoke run)
+    python -m tools.run --readme                                # rebuild README's results table
 
 The notebook runs top to bottom in a fresh kernel with ``GANKIT_MODE`` set, from the notebook's
 folder. Only a run that finishes without error replaces the file (written to a temporary file and
@@ -29,6 +29,13 @@ from typing import Iterator
 
 from gankit import checks
 
+ROOT = Path(__file__).resolve().parent.parent
+"""The repository (this file is ``tools/run.py``)."""
+COURSE = ROOT / "notebooks"
+"""The course's notebooks: only their stored runs keep claims' values."""
+CLAIMS = ROOT / "gankit" / "assets" / "claims"
+"""Where the course's notebooks' claims' values are kept (shipped with the package)."""
+
 
 def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in_place: bool | None = None) -> Path:
     """Runs a notebook and writes the executed copy.
@@ -41,7 +48,7 @@ def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in
 
     The executed copy records the run in its metadata: ``{"gankit": {"mode", "seconds", "executed"}}``
     (the whole run's wall-clock seconds and date), so a stored notebook says how long its full run took.
-    A full run in place also ships the generators it saved (:func:`gankit.pretrained.capture`).
+    A full run in place also ships the generators it saved (:func:`tools.ship.capture`).
 
     Returns:
         The path written.
@@ -87,9 +94,9 @@ def execute(path: str | os.PathLike, mode: str = "full", timeout: int = 1800, in
     print(f"{path}: executed in {mode} mode in {seconds:.0f} s -> {target}")
     if mode == "full" and target == path:  # the stored run: keep its claims' values, ship its generators
         keep_claims(path, claims_recorded)
-        from gankit import pretrained
+        from tools import ship
 
-        for name in pretrained.capture(path, started_at, read_result(path), notebook.metadata["gankit"]):
+        for name in ship.capture(path, started_at, read_result(path), notebook.metadata["gankit"]):
             print(f"shipped its generator as gk.pretrained.load({name!r})")
     return target
 
@@ -120,12 +127,14 @@ def kernel_environment(mode: str) -> Iterator[Path]:
 
 def keep_claims(path: Path, recorded: str, records: str | os.PathLike | None = None) -> Path | None:
     """Keeps what a stored run's claims cells measured (:mod:`gankit.claims`) as the stored-run column
-    of later runs, for the course's own notebooks only (``notebooks/NN_name.ipynb`` of this repository)."""
+    of later runs, for the course's own notebooks only (``notebooks/NN_name.ipynb`` of this repository):
+    in :data:`CLAIMS` (``gankit/assets/claims/<notebook>.json``, package data) unless ``records`` says where."""
     from gankit import claims
 
-    course = Path(__file__).resolve().parent.parent / "notebooks"
-    if records is None and path.resolve().parent != course:
-        return None
+    if records is None:
+        if path.resolve().parent != COURSE:
+            return None
+        records = CLAIMS
     kept = claims.keep(recorded, path.stem, records)
     if kept is not None:
         print(f"kept the claims' values of this run in {kept}")
@@ -244,7 +253,7 @@ def update_readme(readme: str | os.PathLike = "README.md", notebooks: str | os.P
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="Execute course notebooks so their stored outputs are real.")
+    parser = argparse.ArgumentParser(prog="python -m tools.run", description="Execute course notebooks so their stored outputs are real.")
     parser.add_argument("notebooks", nargs="*")
     parser.add_argument("--readme", action="store_true", help="rebuild README.md's results table afterwards")
     group = parser.add_mutually_exclusive_group()

@@ -6,7 +6,7 @@ module builds the command line for the user it runs as, says where to open the c
 
 Usage::
 
-    python -m gankit.course [--port 8888] [--ip 127.0.0.1] [--dry-run]
+    python -m tools.course [--port 8888] [--ip 127.0.0.1] [--dry-run]
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def jupyter_command(notebooks: str | os.PathLike = NOTEBOOKS, *, port: int = 888
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gankit.course", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.course", description=__doc__.split("\n")[0])
     parser.add_argument("--port", type=int, default=8888)
     parser.add_argument("--ip", default="127.0.0.1", help="0.0.0.0 to reach it from outside a container")
     parser.add_argument("--dry-run", action="store_true", help="print the command line and stop")

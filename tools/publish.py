@@ -1,5 +1,5 @@
-"""Where the course is published, stamped into every notebook (set-up tooling; ``import gankit``
-does not import it).
+"""Where the course is published, stamped into every notebook (repository tooling, not in the
+package: ``python -m tools.publish`` from the repository root).
 
 The repository's address lives in one place: ``[project.urls] Repository`` in ``pyproject.toml``.
 From it (and the release tag ``v<version>``) this module writes
@@ -14,8 +14,8 @@ From it (and the release tag ``v<version>``) this module writes
   address is set;
 * the README's *Run on Colab* steps (between ``<!-- publish:colab -->`` markers).
 
-Run ``python -m gankit.publish`` after changing the address (a fork) or the version;
-``python -m gankit.publish --check`` (and ``tests/test_publish.py``) fails when any notebook or
+Run ``python -m tools.publish`` after changing the address (a fork) or the version;
+``python -m tools.publish --check`` (and ``tests/test_publish.py``) fails when any notebook or
 the README disagrees with ``pyproject.toml``.
 """
 
@@ -112,12 +112,12 @@ def readme_block(url: str | None, tag: str) -> str:
     if not url:
         return ("This copy of the course has no published address, so Colab gets gankit from the course's wheel:\n\n"
                 f"{steps}\n\nTo publish a copy (a fork), set `[project.urls] Repository` in `pyproject.toml` to its GitHub\n"
-                f"address, tag the release `{tag}` and run `python -m gankit.publish`: every first cell then installs from\n"
+                f"address, tag the release `{tag}` and run `python -m tools.publish`: every first cell then installs from\n"
                 "that address, and every notebook gets an *Open in Colab* badge.")
     return (f"Open a notebook from its *Open in Colab* badge and run it: the first cell installs `{requirement(url, tag)}`\n"
             f"where gankit is missing. Without that address (a copy of your own), use the wheel:\n\n{steps}\n\n"
             f"The address is `[project.urls] Repository` in `pyproject.toml`; for a fork, change it there and run\n"
-            "`python -m gankit.publish`.")
+            "`python -m tools.publish`.")
 
 
 def _first(cells: list[dict], kind: str) -> int | None:
@@ -181,7 +181,7 @@ def check(root: Path = ROOT) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gankit.publish", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tools.publish", description=__doc__.split("\n\n")[0])
     parser.add_argument("--check", action="store_true", help="only report what disagrees; exit 1 if anything does")
     args = parser.parse_args(argv)
     if args.check:
