@@ -1,22 +1,28 @@
-"""GAN losses: the discriminator's cross-entropy and the generator costs of seed 001 §3.2.
+"""GAN objectives: D's loss, G's loss and what D outputs, one class per variant.
 
-The cross-entropy family (eq 8, 10, 13, 14 of Goodfellow's tutorial, seed 001) is written on
-the discriminator's **logits** ``l`` (its output before the sigmoid, ``D(x) = sigmoid(l)``) with
-``softplus``, so nothing takes ``log(0)`` when D is sure (``D -> 0`` or ``D -> 1``)::
+Each objective is an object (TF-GAN's ``gan_loss`` idea): :class:`Minimax`, :class:`NonSaturating`
+and :class:`MaximumLikelihood` (the cross-entropy family of Goodfellow's NIPS 2016 tutorial,
+arXiv:1701.00160, §3.2), :class:`LeastSquares`, :class:`Hinge` and :class:`Wasserstein` (with the
+gradient penalty). An objective carries D's loss on its outputs for (real, fake) data, G's loss,
+what D outputs (``"probability"``, ``"logit"`` or ``"score"``) with the threshold for D's accuracy,
+and an optional penalty; the trainer (:class:`gankit.train.GANTrainer`) needs nothing else.
+
+The cross-entropy family is written on the discriminator's **logits** ``l`` (its output before the
+sigmoid, ``D(x) = sigmoid(l)``) with ``softplus``, so nothing takes ``log(0)`` when D is sure::
 
     log D(x)       = -softplus(-l)
     log(1 - D(x))  = -softplus(l)
     sigma^-1(D(x)) = l
 
-The factors ½ follow the tutorial, so the minimax cost is exactly ``-J(D)`` (zero-sum). A constant
-factor does not change the direction of the gradient, and Adam is (nearly) invariant to it.
+The factors ½ follow the tutorial (eq 8: ``J(D) = -½ E log D(x) - ½ E log(1 - D(G(z)))``), so the
+minimax cost is exactly ``-J(D)``. The classic Keras GAN example's ``binary_crossentropy`` on the
+combined model is twice the non-saturating cost: a constant factor does not change the gradient's
+direction, and Adam is (nearly) invariant to it. Least squares keeps the ½ too (``½ E (D(x) - 1)^2
++ ½ E D(G(z))^2``); hinge and Wasserstein have none, as in their papers.
 
-Least-squares (LSGAN; seed 000 trains with MSE) and hinge losses work on unbounded **scores**
-instead of logits.
-
-Every function takes a batch of discriminator outputs of shape ``(batch,)`` or ``(batch, 1)``
-and returns the batch mean (``reduction="mean"``) or one value per sample (``reduction="none"``,
-shape ``(batch,)``).
+The functions below are the same mathematics on plain tensors: each takes a batch of D's outputs of
+shape ``(batch,)`` or ``(batch, 1)`` and returns the batch mean (``reduction="mean"``) or one value
+per sample (``reduction="none"``, shape ``(batch,)``).
 """
 
 from __future__ import annotations
@@ -141,57 +147,200 @@ def hinge_generator_loss(fake_scores, reduction: str = "mean"):
     return _reduce(-_flat(fake_scores, "fake_scores"), reduction)
 
 
-GENERATOR_COSTS: dict[str, GeneratorCost] = {
-    "minimax": minimax_generator_loss,
-    "non_saturating": non_saturating_generator_loss,
-    "maximum_likelihood": maximum_likelihood_generator_loss,
-    "least_squares": least_squares_generator_loss,
-    "hinge": hinge_generator_loss,
-}
-"""Generator costs by name."""
+# --- the objectives as objects: one class per GAN variant ------------------------------------------
+class GANLoss:
+    """A GAN objective: D's loss on its outputs for real and fake data, G's loss, what D outputs.
 
-OUTPUT_KIND = {
-    "minimax": "logits",
-    "non_saturating": "logits",
-    "maximum_likelihood": "logits",
-    "least_squares": "least_squares",
-    "hinge": "hinge",
-}
-"""What each generator cost expects the discriminator to output (see :func:`output_kind`)."""
+    Subclasses set ``name``, ``output`` (``"probability"``: D ends in a sigmoid; ``"logit"``: D's
+    output before the sigmoid; ``"score"``: an unbounded score) and ``threshold`` (D calls an image
+    real when :meth:`report` of its output is above it), and implement :meth:`d_loss` and
+    :meth:`g_loss`. ``penalty_weight`` > 0 adds :meth:`penalty` to D's loss (WGAN-GP).
+    """
+
+    name = "gan"
+    output = "score"
+    threshold = 0.0
+    penalty_weight = 0.0
+
+    def d_loss(self, real, fake, reduction: str = "mean"):
+        """D's loss on its outputs for real ``(batch,)`` / ``(batch, 1)`` and fake data."""
+        raise NotImplementedError
+
+    def g_loss(self, fake, reduction: str = "mean"):
+        """G's loss on D's outputs for fake data, ``(batch,)`` or ``(batch, 1)``."""
+        raise NotImplementedError
+
+    def report(self, outputs):
+        """D's outputs as logged: probabilities for the cross-entropy family, raw scores otherwise."""
+        return ops.sigmoid(outputs) if self.output == "logit" else outputs
+
+    def penalty(self, critic: Callable, real, fake, mix):
+        """A penalty on D added to its loss (times ``penalty_weight``); none by default."""
+        return 0.0
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}()"
+
+
+class _CrossEntropy(GANLoss):
+    """The cross-entropy family of Goodfellow's tutorial: D's loss is eq 8 for all three costs.
+
+    Args:
+        from_logits: D outputs logits (no final sigmoid; recommended: exact, no ``log(0)``);
+            ``False`` for a D ending in a sigmoid: probabilities are clipped to ``[1e-7, 1 - 1e-7]``
+            before the log, exactly as Keras's ``binary_crossentropy`` does.
+    """
+
+    threshold = 0.5
+    epsilon = 1e-7  # Keras's clip for probabilities
+
+    def __init__(self, from_logits: bool = True) -> None:
+        if not isinstance(from_logits, bool):
+            raise ValueError(f"from_logits must be True or False, got {from_logits!r}.")
+        self.from_logits = from_logits
+        self.output = "logit" if from_logits else "probability"
+
+    def log_d(self, outputs, name: str):
+        """``(log D, log(1 - D))`` per sample ``(batch,)`` from D's outputs."""
+        flat = _flat(outputs, name)
+        if self.from_logits:
+            return -ops.softplus(-flat), -ops.softplus(flat)
+        # Keras's own binary cross-entropy on the outputs as given: it clips probabilities to
+        # [1e-7, 1 - 1e-7], and where they come straight from a sigmoid it uses its logits.
+        outputs = ops.convert_to_tensor(outputs)
+        log_d = -ops.binary_crossentropy(ops.ones_like(outputs), outputs)
+        log_not_d = -ops.binary_crossentropy(ops.zeros_like(outputs), outputs)
+        return ops.reshape(log_d, (-1,)), ops.reshape(log_not_d, (-1,))
+
+    def d_loss(self, real, fake, reduction: str = "mean"):
+        real, fake = -0.5 * self.log_d(real, "real")[0], -0.5 * self.log_d(fake, "fake")[1]
+        if reduction == "none":
+            return real, fake
+        return _reduce(real, reduction) + _reduce(fake, reduction)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(from_logits={self.from_logits})"
+
+
+class Minimax(_CrossEntropy):
+    """The zero-sum game, eq 10: G minimises ``½ E log(1 - D(G(z)))``; saturates when D wins."""
+
+    name = "minimax"
+
+    def g_loss(self, fake, reduction: str = "mean"):
+        return _reduce(0.5 * self.log_d(fake, "fake")[1], reduction)
+
+
+class NonSaturating(_CrossEntropy):
+    """The non-saturating heuristic, eq 13: G minimises ``-½ E log D(G(z))`` (the usual GAN)."""
+
+    name = "non_saturating"
+
+    def g_loss(self, fake, reduction: str = "mean"):
+        return _reduce(-0.5 * self.log_d(fake, "fake")[0], reduction)
+
+
+class MaximumLikelihood(_CrossEntropy):
+    """The maximum-likelihood cost, eq 14: G minimises ``-½ E exp(sigma^-1(D(G(z))))``."""
+
+    name = "maximum_likelihood"
+
+    def g_loss(self, fake, reduction: str = "mean"):
+        if self.from_logits:
+            return maximum_likelihood_generator_loss(fake, reduction)
+        log_d, log_not_d = self.log_d(fake, "fake")
+        return _reduce(-0.5 * ops.exp(log_d - log_not_d), reduction)
+
+
+class LeastSquares(GANLoss):
+    """LSGAN (Mao et al., 2017) with labels 1 and 0: D's outputs are scores, real above ½."""
+
+    name, threshold = "least_squares", 0.5
+
+    def d_loss(self, real, fake, reduction: str = "mean"):
+        return least_squares_discriminator_loss(real, fake, reduction)
+
+    def g_loss(self, fake, reduction: str = "mean"):
+        return least_squares_generator_loss(fake, reduction)
+
+
+class Hinge(GANLoss):
+    """The hinge loss (Lim & Ye, 2017; SAGAN): D's outputs are scores, real above 0."""
+
+    name = "hinge"
+
+    def d_loss(self, real, fake, reduction: str = "mean"):
+        return hinge_discriminator_loss(real, fake, reduction)
+
+    def g_loss(self, fake, reduction: str = "mean"):
+        return hinge_generator_loss(fake, reduction)
+
+
+class Wasserstein(GANLoss):
+    """WGAN-GP (Gulrajani et al., 2017): a critic's scores, ``E D(G(z)) - E D(x)`` plus a gradient penalty.
+
+    Train it with ``d_steps=5`` (the paper's ``n_critic``) and a critic without batch norm.
+
+    Args:
+        penalty_weight: lambda, 10 in the paper; 0 for no penalty.
+    """
+
+    name = "wasserstein"
+
+    def __init__(self, penalty_weight: float = 10.0) -> None:
+        if isinstance(penalty_weight, bool) or not isinstance(penalty_weight, (int, float)) or not penalty_weight >= 0:
+            raise ValueError(f"penalty_weight must be a number >= 0 (10 in the paper), got {penalty_weight!r}.")
+        self.penalty_weight = float(penalty_weight)
+
+    def d_loss(self, real, fake, reduction: str = "mean"):
+        real, fake = _flat(real, "real"), _flat(fake, "fake")
+        if reduction == "none":
+            return -real, fake
+        return _reduce(fake, reduction) - _reduce(real, reduction)
+
+    def g_loss(self, fake, reduction: str = "mean"):
+        return _reduce(-_flat(fake, "fake"), reduction)
+
+    def penalty(self, critic: Callable, real, fake, mix):
+        """``mean((||grad critic(x_hat)|| - 1)^2)`` on ``x_hat = mix * real + (1 - mix) * fake``."""
+        from gankit.train.wgan_gp import gradient_penalty
+
+        return gradient_penalty(critic, real, fake, mix)
+
+    def __repr__(self) -> str:
+        return f"Wasserstein(penalty_weight={self.penalty_weight:g})"
+
+
+OBJECTIVES: dict[str, type[GANLoss]] = {cls.name: cls for cls in (
+    Minimax, NonSaturating, MaximumLikelihood, LeastSquares, Hinge, Wasserstein)}
+"""Every objective by name."""
+
+
+def get(loss: str | GANLoss, **options) -> GANLoss:
+    """An objective: ``loss`` itself, or the class called ``loss`` built with ``options``.
+
+    Example:
+        >>> get("non_saturating", from_logits=False)
+        NonSaturating(from_logits=False)
+
+    Raises:
+        ValueError: for an unknown name or object.
+    """
+    if isinstance(loss, GANLoss):
+        if options:
+            raise ValueError(f"options {sorted(options)} are for a loss given by name, not for {loss!r}.")
+        return loss
+    if not isinstance(loss, str) or loss not in OBJECTIVES:
+        raise ValueError(f"loss must be a gk.losses.GANLoss or one of {sorted(OBJECTIVES)}, got {loss!r}.")
+    return OBJECTIVES[loss](**options)
 
 
 def generator_cost(name: str) -> GeneratorCost:
-    """The generator cost called ``name`` (one of :data:`GENERATOR_COSTS`)."""
-    if name not in GENERATOR_COSTS:
-        raise ValueError(f"Unknown generator cost {name!r}; choose one of {sorted(GENERATOR_COSTS)}.")
-    return GENERATOR_COSTS[name]
-
-
-def output_kind(loss) -> str | None:
-    """What a discriminator compiled with ``loss`` outputs.
-
-    Returns:
-        ``"probability"`` (``"binary_crossentropy"``, ``BinaryCrossentropy()``), ``"logits"``
-        (``BinaryCrossentropy(from_logits=True)``), ``"least_squares"`` (``"mse"``) or ``"hinge"``
-        (``"hinge"``), or ``None`` for any other loss.
-    """
-    if isinstance(loss, keras.losses.Loss):
-        fn = getattr(loss, "fn", None)
-        from_logits = bool(getattr(loss, "_fn_kwargs", {}).get("from_logits", False))
-    else:
-        try:
-            fn = keras.losses.get(loss)
-        except (ValueError, TypeError):
-            return None
-        from_logits = False
-    name = getattr(fn, "__name__", "")
-    if name == "binary_crossentropy":
-        return "logits" if from_logits else "probability"
-    if name == "mean_squared_error":
-        return "least_squares"
-    if name == "hinge":
-        return "hinge"
-    return None
+    """G's cost called ``name`` as a function ``cost(d_outputs, reduction="mean")`` (on logits for
+    the cross-entropy family, on scores otherwise)."""
+    if name not in OBJECTIVES:
+        raise ValueError(f"Unknown generator cost {name!r}; choose one of {sorted(OBJECTIVES)}.")
+    return OBJECTIVES[name]().g_loss
 
 
 def logit(p, epsilon: float = 1e-7):

@@ -173,27 +173,35 @@ def show_crops(
     return fig
 
 
-def plot_history(history: Mapping[str, Sequence[float]], title: str | None = None):
-    """Plots a GAN's training curves from :meth:`gankit.train.CombinedGAN.logs`.
+def plot_history(history: Mapping[str, Sequence[float]], title: str | None = None, loss=None):
+    """Plots a GAN's training curves from :meth:`gankit.train.GANTrainer.logs`.
 
     Three panels against the training step: the D and G losses; D's accuracy on real and on fake
-    images; mean D(x) and D(G(z)) (with the equilibrium value 1/2 marked).
+    images; mean D(x) and D(G(z)). For the cross-entropy objectives D's outputs are probabilities:
+    their panel spans [0, 1] and marks the equilibrium 1/2 (and the loss panel D's loss there,
+    log 2); for score objectives (least squares, hinge, Wasserstein) the panels follow the scores.
 
     Args:
         history: ``{"step": ..., "d_loss": ..., "g_loss": ..., "d_acc_real": ..., ...}``.
         title: figure title.
+        loss: the run's objective (``gan.loss``, a :class:`gankit.losses.GANLoss` or its name);
+            ``None``: a cross-entropy objective.
 
     Returns:
         The matplotlib figure.
     """
     missing = [k for k in ("step", "d_loss", "g_loss", "d_acc_real", "d_acc_fake", "d_real", "d_fake") if k not in history]
     if missing:
-        raise ValueError(f"history lacks {missing}; pass gan.logs() from gankit.train.CombinedGAN.")
+        raise ValueError(f"history lacks {missing}; pass gan.logs() from a gankit.train.GANTrainer.")
+    from gankit import losses
+
+    probabilities = loss is None or losses.get(loss).output in ("probability", "logit")
     step = np.asarray(history["step"])
     fig, axes = plt.subplots(1, 3, figsize=(13, 3.2))
     axes[0].plot(step, history["d_loss"], label="D loss")
     axes[0].plot(step, history["g_loss"], label="G loss")
-    axes[0].axhline(np.log(2), color="gray", ls=":", lw=1, label="log 2 (D at 1/2)")
+    if probabilities:
+        axes[0].axhline(np.log(2), color="gray", ls=":", lw=1, label="log 2 (D at 1/2)")
     axes[0].set_title("losses")
     axes[1].plot(step, history["d_acc_real"], label="D accuracy on real")
     axes[1].plot(step, history["d_acc_fake"], label="D accuracy on fake")
@@ -201,9 +209,10 @@ def plot_history(history: Mapping[str, Sequence[float]], title: str | None = Non
     axes[1].set_title("discriminator accuracy")
     axes[2].plot(step, history["d_real"], label="mean D(x)")
     axes[2].plot(step, history["d_fake"], label="mean D(G(z))")
-    axes[2].axhline(0.5, color="gray", ls=":", lw=1, label="1/2 (equilibrium)")
-    axes[2].set_ylim(-0.02, 1.02)
-    axes[2].set_title("discriminator outputs")
+    if probabilities:
+        axes[2].axhline(0.5, color="gray", ls=":", lw=1, label="1/2 (equilibrium)")
+        axes[2].set_ylim(-0.02, 1.02)
+    axes[2].set_title("discriminator outputs" if probabilities else "critic scores")
     return _finish(fig, axes, title)
 
 

@@ -1,31 +1,10 @@
 """Shared test set-up."""
 
-import importlib
-import importlib.abc
-import importlib.util
 import sys
 
 import pytest
 
 import gankit.download
-
-
-class _MovedTesting(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """``gankit.testing`` moved to ``tools/testing.py`` (outside the wheel). Until every test file imports
-    ``tools.testing``, the old name resolves to it here, in the tests only (imported on first use)."""
-
-    def find_spec(self, name, path=None, target=None):
-        return importlib.util.spec_from_loader(name, self) if name == "gankit.testing" else None
-
-    def create_module(self, spec):
-        return None
-
-    def exec_module(self, module):
-        moved = importlib.import_module("tools.testing")
-        module.__dict__.update({key: value for key, value in vars(moved).items() if not key.startswith("__")})
-
-
-sys.meta_path.append(_MovedTesting())
 
 
 @pytest.fixture(autouse=True)

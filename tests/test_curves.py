@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import gankit as gk
-from gankit.testing import dataset, real_images, small_models
+from tools.testing import dataset, real_images, small_models
 from gankit.train import CombinedGAN
 
 import keras

@@ -70,7 +70,7 @@ def test_least_squares_and_hinge_by_hand():
     assert float(losses.least_squares_discriminator_loss(real, fake)) == pytest.approx(keras_value)
 
 
-GENERATOR_FNS = sorted(losses.GENERATOR_COSTS.items())
+GENERATOR_FNS = sorted((name, cls().g_loss) for name, cls in losses.OBJECTIVES.items())
 
 
 @pytest.mark.parametrize("name,fn", GENERATOR_FNS)
@@ -138,14 +138,71 @@ def test_logit_inverts_sigmoid():
     assert np.all(np.isfinite(keras.ops.convert_to_numpy(losses.logit(np.float32([0.0, 1.0])))))
 
 
-def test_output_kind():
-    assert losses.output_kind("binary_crossentropy") == "probability"
-    assert losses.output_kind(keras.losses.BinaryCrossentropy()) == "probability"
-    assert losses.output_kind(keras.losses.BinaryCrossentropy(from_logits=True)) == "logits"
-    assert losses.output_kind("mse") == "least_squares"
-    assert losses.output_kind(keras.losses.MeanSquaredError()) == "least_squares"
-    assert losses.output_kind("hinge") == "hinge"
-    assert losses.output_kind("categorical_crossentropy") is None
+REAL, FAKE = np.float64([1.5, -0.5, 3.0]), np.float64([-2.0, 0.25])
+
+
+def sigmoid(v):
+    return 1 / (1 + np.exp(-v))
+
+
+HAND = {  # (D's loss, G's loss) written from the papers, on D's raw outputs REAL and FAKE
+    "minimax": (-0.5 * np.mean(np.log(sigmoid(REAL))) - 0.5 * np.mean(np.log(1 - sigmoid(FAKE))),
+                0.5 * np.mean(np.log(1 - sigmoid(FAKE)))),
+    "non_saturating": (-0.5 * np.mean(np.log(sigmoid(REAL))) - 0.5 * np.mean(np.log(1 - sigmoid(FAKE))),
+                       -0.5 * np.mean(np.log(sigmoid(FAKE)))),
+    "maximum_likelihood": (-0.5 * np.mean(np.log(sigmoid(REAL))) - 0.5 * np.mean(np.log(1 - sigmoid(FAKE))),
+                           -0.5 * np.mean(sigmoid(FAKE) / (1 - sigmoid(FAKE)))),
+    "least_squares": (0.5 * np.mean((REAL - 1) ** 2) + 0.5 * np.mean(FAKE ** 2), 0.5 * np.mean((FAKE - 1) ** 2)),
+    "hinge": (np.mean(np.maximum(0, 1 - REAL)) + np.mean(np.maximum(0, 1 + FAKE)), -np.mean(FAKE)),
+    "wasserstein": (np.mean(FAKE) - np.mean(REAL), -np.mean(FAKE)),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HAND))
+def test_each_objective_matches_hand_computed_values(name):
+    objective = losses.get(name)
+    d_loss, g_loss = HAND[name]
+    assert float(objective.d_loss(REAL, FAKE)) == pytest.approx(d_loss, rel=1e-12)
+    assert float(objective.g_loss(FAKE)) == pytest.approx(g_loss, rel=1e-12)
+    assert float(objective.g_loss(FAKE[:, None])) == pytest.approx(g_loss, rel=1e-12)  # (batch, 1) as D gives it
+    if name in ("minimax", "non_saturating", "maximum_likelihood"):  # the same objective on a sigmoid D
+        on_probabilities = losses.get(name, from_logits=False)
+        assert on_probabilities.output == "probability" and objective.output == "logit"
+        assert float(on_probabilities.d_loss(sigmoid(REAL), sigmoid(FAKE))) == pytest.approx(d_loss, rel=1e-6)
+        assert float(on_probabilities.g_loss(sigmoid(FAKE))) == pytest.approx(g_loss, rel=1e-6)
+
+
+def test_what_each_objective_says_d_outputs():
+    kinds = {name: (cls().output, cls().threshold) for name, cls in losses.OBJECTIVES.items()}
+    assert kinds == {"minimax": ("logit", 0.5), "non_saturating": ("logit", 0.5), "maximum_likelihood": ("logit", 0.5),
+                     "least_squares": ("score", 0.5), "hinge": ("score", 0.0), "wasserstein": ("score", 0.0)}
+    np.testing.assert_allclose(losses.get("minimax").report(REAL), sigmoid(REAL))  # logits reported as probabilities
+    np.testing.assert_allclose(losses.get("hinge").report(REAL), REAL)
+    assert losses.get("wasserstein").penalty_weight == 10.0 and losses.get("hinge").penalty_weight == 0.0
+
+
+def test_probabilities_are_clipped_as_keras_does():
+    objective = losses.get("non_saturating", from_logits=False)
+    p = np.float32([0.0, 1.0])
+    assert np.isfinite(float(objective.d_loss(p, p))) and np.isfinite(float(objective.g_loss(p)))
+    bce = keras.losses.BinaryCrossentropy()
+    assert float(objective.g_loss(p)) == pytest.approx(0.5 * float(bce(np.ones(2), p)), rel=1e-6)
+
+
+def test_getting_an_objective():
+    assert repr(losses.get("minimax", from_logits=False)) == "Minimax(from_logits=False)"
+    mine = losses.Wasserstein(penalty_weight=5)
+    assert losses.get(mine) is mine and repr(mine) == "Wasserstein(penalty_weight=5)"
+    with pytest.raises(ValueError, match="one of \\['hinge', 'least_squares', 'maximum_likelihood', 'minimax'"):
+        losses.get("wgan")
+    with pytest.raises(ValueError, match="options .* are for a loss given by name"):
+        losses.get(mine, from_logits=True)
+    for bad in ("yes", 1):
+        with pytest.raises(ValueError, match="from_logits must be True or False"):
+            losses.NonSaturating(from_logits=bad)
+    for bad in (-1.0, True, "10"):
+        with pytest.raises(ValueError, match="penalty_weight must be a number >= 0"):
+            losses.Wasserstein(penalty_weight=bad)
 
 
 def test_bad_inputs_raise_clear_errors():
@@ -155,6 +212,6 @@ def test_bad_inputs_raise_clear_errors():
         losses.non_saturating_generator_loss(np.zeros(4, "int32"))
     with pytest.raises(ValueError, match="reduction"):
         losses.hinge_generator_loss(np.zeros(4, "float32"), reduction="sum")
-    with pytest.raises(ValueError, match="Unknown generator cost 'wasserstein'") as error:
-        losses.generator_cost("wasserstein")
-    assert all(repr(name) in str(error.value) for name in losses.GENERATOR_COSTS)  # it lists the choices
+    with pytest.raises(ValueError, match="Unknown generator cost 'wgan'") as error:
+        losses.generator_cost("wgan")
+    assert all(repr(name) in str(error.value) for name in losses.OBJECTIVES)  # it lists the choices

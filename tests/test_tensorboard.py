@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import gankit as gk
-from gankit.testing import conditional_models, dataset, labelled_dataset, real_images, small_models
+from tools.testing import conditional_models, dataset, labelled_dataset, real_images, small_models
 from gankit.train import CombinedGAN
 from gankit.train.tensorboard import sample_grid
 

@@ -20,7 +20,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from gankit.testing import CLASSES, LATENT, conditional_models, dataset, labelled_dataset, real_images, small_models
+from tools.testing import CLASSES, LATENT, conditional_models, dataset, labelled_dataset, real_images, small_models
 
 
 def dataset(x: np.ndarray, batch: int = 32, seed: int = 0) -> tf.data.Dataset:
@@ -207,7 +207,7 @@ MIRRORED = textwrap.dedent(
     import numpy as np, tensorflow as tf
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
-    from gankit.testing import small_models, real_images, dataset
+    from tools.testing import small_models, real_images, dataset
     from gankit.train import CombinedGAN, step_invariants, check_step_invariants
 
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
@@ -290,19 +290,18 @@ def test_least_squares_and_hinge_costs_train():
         gan = CombinedGAN(g, d, c, generator_cost=cost)
         gan.compile(steps_per_execution=5)
         log = gan.train(dataset(real_images()), 20, log_every=10, progress=False)
-        assert np.all(np.isfinite(log["g_loss"])) and gan.d_output == ("least_squares" if d_loss == "mse" else "hinge")
+        assert np.all(np.isfinite(log["g_loss"])) and gan.loss.name == cost and gan.loss.output == "score"
 
 
 def test_generator_cost_mismatch_is_a_clear_error():
     g, d, c = small_models()  # D ends in a sigmoid, compiled with "binary_crossentropy"
-    with pytest.raises(ValueError, match="from_logits=True"):
-        CombinedGAN(g, d, c, generator_cost="minimax")
-    with pytest.raises(ValueError, match="Unknown generator cost"):
+    assert repr(CombinedGAN(g, d, c, generator_cost="minimax").loss) == "Minimax(from_logits=False)"
+    with pytest.raises(ValueError, match="'wasserstein' does not fit a discriminator compiled with 'binary_crossentropy'"):
         CombinedGAN(g, d, c, generator_cost="wasserstein")
-    with pytest.raises(ValueError, match="generator_cost must be"):
+    with pytest.raises(ValueError, match="generator_cost must be None, a function or one of"):
         CombinedGAN(g, d, c, generator_cost=3)
     g, d, c = logit_models()
-    with pytest.raises(ValueError, match="needs a discriminator that outputs least_squares"):
+    with pytest.raises(ValueError, match="'least_squares' does not fit .*'least_squares' needs 'mse'"):
         CombinedGAN(g, d, c, generator_cost="least_squares")
     c.compile(loss="binary_crossentropy", optimizer=keras.optimizers.SGD(0.1))  # probabilities vs logits
     with pytest.raises(ValueError, match="compile both with the same loss"):
@@ -319,7 +318,7 @@ def test_reference_dcgan_shapes_and_rules():
     assert not isinstance(d.layers[1], layers.BatchNormalization)  # no BN on D's input layer
     assert not isinstance(g.layers[-1], layers.BatchNormalization) and g.layers[-1].activation.__name__ == "tanh"
     gan = CombinedGAN(g, d, c)
-    assert gan._d_bn_statistics and gan.d_output == "logits"
+    assert gan._d_bn_statistics and gan.loss.output == "logit"
 
 
 def test_frozen_d_batchnorm_batch_mode_keeps_invariants_and_uses_batch_statistics():
@@ -336,7 +335,7 @@ def test_frozen_d_batchnorm_batch_mode_keeps_invariants_and_uses_batch_statistic
     g_before, d_before = [w.numpy().copy() for w in g.weights], [w.numpy().copy() for w in d.weights]
     fakes = g(z, training=True)
     d.trainable = True
-    expected = float(gan._g_loss(tf.ones((32, 1)), d(fakes, training=True)))
+    expected = float(gan.loss.g_loss(d(fakes, training=True)))
     d.trainable = False
     for w, value in zip(g.weights + d.weights, g_before + d_before):  # undo the BN updates of these calls
         w.assign(value)
@@ -544,19 +543,23 @@ def test_xla_loop_needs_jit_compile():
 
 
 def test_the_plain_tensorflow_step_of_notebook_01_gives_combinedgans_weights():
-    """gk.reference.make_train_step (notebook 01's cell) and CombinedGAN: identical weights after N steps.
+    """gk.reference.make_train_step (notebook 01's cell) and CombinedGAN: the same weights after N steps.
 
-    Without XLA both run the same operations, so the weights agree bit for bit. (With XLA each
-    program is fused its own way: the rounding differs, and Adam, which scales every update to
-    about the learning rate, turns those differences into visibly different weights.)"""
+    Without XLA both run the same operations on the same noise, except that notebook 1's step
+    minimises the combined model's binary cross-entropy, ``-E log D(G(z))``, and the trainer the
+    non-saturating cost ``-½ E log D(G(z))`` of gk.losses. Halving a gradient halves Adam's first
+    moment and quarters its second exactly, so Adam's update is the same to the last bit but for its
+    epsilon: with epsilon 0 on both sides the weights agree bit for bit. (With XLA each program is
+    fused its own way, and Adam turns the rounding differences into visibly different weights.)"""
     steps, batch = 6, 16
     keras.utils.set_random_seed(0)
     gan = CombinedGAN(*reference.seed002_models(), seed=3)
     gan.compile(steps_per_execution=3, jit_compile=False)
+    gan.d_optimizer.epsilon = gan.g_optimizer.epsilon = 0.0  # read when the step is traced
     generator, discriminator = reference.build_generator(), reference.build_discriminator()
     generator.set_weights(gan.generator.get_weights())
     discriminator.set_weights(gan.discriminator.get_weights())
-    adam = lambda: keras.optimizers.Adam(2e-4, beta_1=0.5)  # noqa: E731 - the seed's optimizer
+    adam = lambda: keras.optimizers.Adam(2e-4, beta_1=0.5, epsilon=0.0)  # noqa: E731 - the classic optimizer
     train_step = reference.make_train_step(generator, discriminator, adam(), adam(), seed=3)
     data = gk.data.mnist_dataset(batch, seed=0, limit=200, verbose=False)[0]
     gan.train(data, steps, log_every=3, progress=False)  # two train() calls' worth of intervals
@@ -564,6 +567,7 @@ def test_the_plain_tensorflow_step_of_notebook_01_gives_combinedgans_weights():
         train_step(real)
     for mine, theirs in ((generator, gan.generator), (discriminator, gan.discriminator)):
         for a, b in zip(mine.get_weights(), theirs.get_weights()):
+            assert np.all(np.isfinite(a))
             np.testing.assert_array_equal(a, b)
 
 
@@ -631,3 +635,101 @@ def test_snapshots_of_a_conditional_generator_need_labels_and_the_right_width():
     snapshots = gk.train.FixedNoiseSnapshots((np.zeros((4, LATENT)), np.arange(4)))
     gan.train(labelled_dataset(), steps=10, log_every=10, progress=False, callbacks=[snapshots])
     assert snapshots.steps == [10] and snapshots.images[0].shape == (4, 8, 8, 1)
+
+
+# --- the one trainer: GANTrainer(generator, discriminator, loss, d_optimizer, g_optimizer) ------------------
+def plain_models(bn_in_d: bool = False, sigmoid: bool = False, conditional: bool = False):
+    """A G and a D as a learner writes them for GANTrainer: nothing compiled, nothing frozen."""
+    if conditional:
+        g, d, _ = conditional_models()
+        return g, d
+    g, d, _ = small_models(bn_in_g=True, bn_in_d=bn_in_d)
+    d.trainable = True  # small_models freezes D the classic way; a GANTrainer's D is a plain model
+    if not sigmoid:
+        image = keras.Input((8, 8, 1))
+        d = keras.Model(image, layers.Dense(1)(layers.Flatten()(image)), name="logit_d")
+    return g, d
+
+
+def adam():
+    return keras.optimizers.Adam(1e-3, beta_1=0.5)
+
+
+def test_gan_trainer_keeps_d_fixed_in_gs_step_without_touching_trainable():
+    for bn_in_d in (False, True):
+        g, d = plain_models(bn_in_d=bn_in_d, sigmoid=bn_in_d)
+        loss = gk.losses.NonSaturating(from_logits=not bn_in_d)
+        gan = gk.train.GANTrainer(g, d, loss, adam(), adam())
+        gan.compile()
+        real = tf.constant(real_images(32))
+        flags = [layer.trainable for layer in g._flatten_layers()] + [layer.trainable for layer in d._flatten_layers()]
+        check_step_invariants(step_invariants(g, d, lambda: gan.d_step(real), lambda: gan.g_step(32)))
+        assert flags == [layer.trainable for layer in g._flatten_layers()] + [layer.trainable for layer in d._flatten_layers()]
+    log = gan.train(dataset(real_images()), 20, log_every=10, progress=False)
+    assert gan.step == 20 and np.all(np.isfinite(log["g_loss"]))
+
+
+def test_gan_trainer_conditional_with_mismatched_pairs():
+    g, d = plain_models(conditional=True)
+    d.trainable = True
+    gan = gk.train.GANTrainer(g, d, gk.losses.NonSaturating(from_logits=False), adam(), adam(), num_classes=CLASSES,
+                              mismatched_pairs=True)
+    gan.compile(steps_per_execution=5)
+    log = gan.train(labelled_dataset(), 10, log_every=5, progress=False)
+    assert "d_wrong" in log and np.all(np.isfinite(log["d_loss"]))
+
+
+def test_the_learners_regularisation_losses_count():
+    """A kernel regulariser on G or D adds to that player's loss (it was dropped by the old cost functions)."""
+    z = keras.Input((LATENT,))
+    g = keras.Model(z, layers.Reshape((8, 8, 1))(layers.Dense(64, activation="tanh", kernel_regularizer=keras.regularizers.L2(10.0))(z)))
+    image = keras.Input((8, 8, 1))
+    d = keras.Model(image, layers.Dense(1, kernel_regularizer=keras.regularizers.L2(10.0))(layers.Flatten()(image)))
+    gan = gk.train.GANTrainer(g, d, "non_saturating", adam(), adam())
+    gan.compile()
+    real = tf.constant(real_images(16))
+    d_logs, g_logs = gan.d_step(real), gan.g_step(tf.constant(16))
+    batches = gan.d_batches(real)  # the objective alone is far below the regularisation term (weights ~0.1, L2 10)
+    assert float(d_logs["d_loss"]) > float(gan.loss.d_loss(d(batches[0][0]), d(batches[1][0]))) + 1.0
+    assert float(g_logs["g_loss"]) > float(gan.loss.g_loss(d(g(gan.noise.noise(tf.constant(16), 1))))) + 1.0
+
+
+def test_what_d_outputs_must_match_the_objective():
+    g, logit_d = plain_models()
+    with pytest.raises(ValueError, match="reads D's outputs as probabilities, but D's last layer .* has no sigmoid"):
+        gk.train.GANTrainer(g, logit_d, gk.losses.NonSaturating(from_logits=False), adam(), adam())
+    g, sigmoid_d = plain_models(sigmoid=True)
+    with pytest.raises(ValueError, match="reads D's outputs as logits, but D ends in a sigmoid"):
+        gk.train.GANTrainer(g, sigmoid_d, "non_saturating", adam(), adam())
+    # the classic pattern with D's sigmoid left out but still compiled with "binary_crossentropy"
+    g, d, _ = small_models()
+    d = plain_models()[1]
+    d.compile(loss="binary_crossentropy", optimizer=adam())
+    zc = keras.Input((LATENT,))
+    combined = keras.Model(zc, d(g(zc)))
+    combined.compile(loss="binary_crossentropy", optimizer=adam())
+    with pytest.raises(ValueError, match="no sigmoid, so its outputs are logits: use from_logits=True"):
+        CombinedGAN(g, d, combined)
+
+
+def test_gan_trainer_arguments():
+    g, d = plain_models()
+    shared = adam()
+    with pytest.raises(ValueError, match="one optimizer instance"):
+        gk.train.GANTrainer(g, d, "non_saturating", shared, shared)
+    with pytest.raises(ValueError, match="d_optimizer must be a keras optimizer"):
+        gk.train.GANTrainer(g, d, "non_saturating", "adam", adam())
+    with pytest.raises(ValueError, match="loss must be a gk.losses.GANLoss or one of"):
+        gk.train.GANTrainer(g, d, "wgan", adam(), adam())
+    with pytest.raises(ValueError, match="num_classes and mismatched_pairs are for a conditional GAN"):
+        gk.train.GANTrainer(g, d, "non_saturating", adam(), adam(), num_classes=10)
+    gan = gk.train.GANTrainer(g, d)  # defaults: non-saturating, Adam(2e-4, beta_1=0.5) each
+    assert repr(gan.loss) == "NonSaturating(from_logits=True)" and gan.d_optimizer is not gan.g_optimizer
+
+
+def test_only_the_classic_adapter_sets_trainable():
+    from pathlib import Path
+
+    train = Path(gk.__file__).parent / "train"
+    setters = sorted(p.name for p in train.glob("*.py") if ".trainable = " in p.read_text())
+    assert setters == ["combined.py"], setters

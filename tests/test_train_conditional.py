@@ -12,7 +12,7 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-from gankit.testing import CLASSES, LATENT, bar_rows, bars, conditional_models, labelled_dataset
+from tools.testing import CLASSES, LATENT, bar_rows, bars, conditional_models, labelled_dataset
 
 
 @pytest.mark.parametrize("bn_in_d,mismatched", [(False, False), (True, True), (False, True)])

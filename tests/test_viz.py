@@ -52,6 +52,17 @@ def test_grid_with_row_and_column_labels():
 HISTORY_KEYS = ("d_loss", "g_loss", "d_acc_real", "d_acc_fake", "d_real", "d_fake")
 
 
+def test_plot_history_draws_critic_scores_without_probability_axes():
+    history = {k: np.float64([-3.0, 5.0, 40.0]) for k in HISTORY_KEYS} | {"step": np.arange(1, 4) * 10}
+    for loss in ("wasserstein", gk.losses.Hinge()):
+        fig = gk.viz.plot_history(history, loss=loss)
+        scores = fig.axes[2]
+        assert scores.get_title() == "critic scores" and scores.get_ylim()[1] >= 40.0  # not clipped to [0, 1]
+        assert all(len(line.get_xdata()) == 3 for ax in fig.axes for line in ax.get_lines())  # no 1/2 or log 2 lines
+    probabilities = gk.viz.plot_history(history, loss=gk.losses.NonSaturating(from_logits=True))
+    assert probabilities.axes[2].get_ylim() == (-0.02, 1.02)
+
+
 def test_plot_history_draws_each_curve_against_the_step_and_checks_its_keys():
     steps = np.arange(1, 4) * 10
     rng = np.random.default_rng(0)

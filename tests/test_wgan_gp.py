@@ -1,12 +1,15 @@
-"""Tests of gankit.train.wgan_gp: the gradient penalty, the critic's loss, and a WGAN-GP that learns."""
+"""WGAN-GP on the course's trainer: the gradient penalty, the critic's loss, d_steps, and a WGAN-GP that learns.
+
+WGAN-GP is an objective (``gk.losses.Wasserstein``) plus ``d_steps=5``: no combined model, no placeholder loss."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from gankit.testing import LATENT, dataset, real_images
-from gankit.train import WGANGP, gradient_penalty
+from tools.testing import LATENT, dataset, real_images
+import gankit as gk
+from gankit.train import GANTrainer, gradient_penalty
 
 import keras
 import tensorflow as tf
@@ -44,49 +47,49 @@ def test_gradient_penalty_gradient_is_finite_where_the_critic_is_flat():
     assert all(np.all(np.isfinite(g.numpy())) for g in grads)
 
 
-def wgan_models(lr: float = 1e-3):
+def wgan_models():
     z = keras.Input((LATENT,))
     h = layers.LeakyReLU(negative_slope=0.2)(layers.Dense(32)(z))
     generator = keras.Model(z, layers.Reshape((8, 8, 1))(layers.Dense(64, activation="tanh")(h)), name="g")
     image = keras.Input((8, 8, 1))
     h = layers.LeakyReLU(negative_slope=0.2)(layers.Dense(32)(layers.Flatten()(image)))
     critic = keras.Model(image, layers.Dense(1)(h), name="critic")
-    critic.compile(loss="mse", optimizer=keras.optimizers.Adam(lr, beta_1=0.5, beta_2=0.9))
-    critic.trainable = False
-    zc = keras.Input((LATENT,))
-    combined = keras.Model(zc, critic(generator(zc)))
-    combined.compile(loss="mse", optimizer=keras.optimizers.Adam(lr, beta_1=0.5, beta_2=0.9))
-    return generator, critic, combined
+    return generator, critic
+
+
+def wgan(g, critic, penalty_weight: float = 10.0, d_steps: int = 5, lr: float = 1e-3) -> GANTrainer:
+    adam = lambda: keras.optimizers.Adam(lr, beta_1=0.5, beta_2=0.9)  # noqa: E731 - the paper's
+    return GANTrainer(g, critic, gk.losses.Wasserstein(penalty_weight), adam(), adam(), d_steps=d_steps)
 
 
 def test_critic_loss_sign_and_penalty_term():
     """d_loss = E D(fake) - E D(real) + lambda * GP: the critic lowers it by scoring reals higher."""
-    g, critic, c = wgan_models()
-    gan = WGANGP(g, critic, c, penalty_weight=0.0)
+    g, critic = wgan_models()
+    gan = wgan(g, critic, penalty_weight=0.0)
     real = tf.constant(real_images(32))
     batches = gan.d_batches(real)
     outputs = [critic(b[0]) for b in batches]
     expected = float(tf.reduce_mean(outputs[1]) - tf.reduce_mean(outputs[0]))
     assert float(gan.d_loss(outputs, batches)) == pytest.approx(expected, abs=1e-6)
-    with_penalty = WGANGP(g, critic, c, penalty_weight=10.0)
+    with_penalty = wgan(g, critic, penalty_weight=10.0)
     assert float(with_penalty.d_loss(outputs, batches)) > expected  # the penalty is >= 0 and added
 
 
-def test_wgan_gp_takes_n_critic_steps_per_generator_step():
-    g, critic, c = wgan_models()
-    gan = WGANGP(g, critic, c, n_critic=3)
+def test_wgan_gp_takes_d_steps_critic_steps_per_generator_step():
+    g, critic = wgan_models()
+    gan = wgan(g, critic, d_steps=3)
     gan.compile(steps_per_execution=5)
     gan.train(dataset(real_images()), steps=10, log_every=5, progress=False)
     assert gan.step == 10
-    assert int(critic.optimizer.iterations.numpy()) == 30
+    assert int(gan.d_optimizer.iterations.numpy()) == 30
 
 
 @pytest.mark.slow
 def test_wgan_gp_learns_the_bars():
     """A toy run: the critic's gap shrinks and G draws bar images (one bright row) instead of noise."""
     keras.utils.set_random_seed(0)
-    g, critic, c = wgan_models()
-    gan = WGANGP(g, critic, c, n_critic=5)
+    g, critic = wgan_models()
+    gan = wgan(g, critic)
     gan.compile(steps_per_execution=50)
     z = np.random.default_rng(1).standard_normal((256, LATENT)).astype("float32")
 
@@ -104,8 +107,15 @@ def test_wgan_gp_learns_the_bars():
 
 
 def test_wgan_gp_errors():
-    g, critic, c = wgan_models()
-    with pytest.raises(ValueError, match="n_critic"):
-        WGANGP(g, critic, c, n_critic=0)
+    g, critic = wgan_models()
+    with pytest.raises(ValueError, match="d_steps must be a positive integer"):
+        wgan(g, critic, d_steps=0)
     with pytest.raises(ValueError, match="penalty_weight"):
-        WGANGP(g, critic, c, penalty_weight=-1.0)
+        wgan(g, critic, penalty_weight=-1.0)
+    image = keras.Input((8, 8, 1))
+    bn_critic = keras.Model(image, layers.Dense(1)(layers.BatchNormalization()(layers.Flatten()(image))))
+    with pytest.raises(ValueError, match="penalises D's gradient image by image.*no BatchNormalization"):
+        wgan(g, bn_critic)
+    sigmoid_critic = keras.Model(image, layers.Dense(1, activation="sigmoid")(layers.Flatten()(image)))
+    with pytest.raises(ValueError, match="reads D's outputs as scores, but D ends in a sigmoid"):
+        wgan(g, sigmoid_critic)

@@ -1,12 +1,10 @@
 """What every course trainer shares: a ``keras.Model`` holding a generator and a discriminator.
 
-:class:`GANTrainer` is the keras-io pattern (a ``keras.Model`` whose ``train_step`` updates both
+:class:`TrainerBase` is the keras-io pattern (a ``keras.Model`` whose ``train_step`` updates both
 networks, trained with ``fit``) plus what the course adds to it: a step count read from the
 generator optimizer's ``iterations``, running means of the logged quantities, a history, the
 training seconds, checkpoints and :meth:`train` (a ``fit`` with budgets, checks and resume).
-Subclasses say *how* a step updates the two networks (:class:`gankit.train.CombinedGAN`, the
-seed's three-model algorithm; :class:`gankit.train.wgan_gp.WGANGP`); notebooks 5 and 6 write
-their own ``train_step`` on plain ``keras.Model`` the same way.
+:class:`gankit.train.GANTrainer` says *how* a step updates the two networks.
 """
 
 from __future__ import annotations
@@ -29,7 +27,7 @@ def check_model(model: object, name: str) -> None:
         raise ValueError(f"{name} is not built: give it an Input (functional model) or call it once.")
 
 
-class GANTrainer(keras.Model):
+class TrainerBase(keras.Model):
     """Base of the course's trainers: G, D, their optimizers, logging, history and ``train``.
 
     Subclasses set ``self.d_optimizer`` and ``self.g_optimizer``, call :meth:`set_log_keys`, and

@@ -3,7 +3,7 @@
 Seed 002 builds ``discriminator.compile(...)``, ``combined = Model(z, discriminator(generator(z)))``
 and ``combined.compile(...)``. These checks turn every way that set-up goes wrong on Keras 3 into
 a ``ValueError`` that says what to write instead, and read off what the set-up implies: whether
-the GAN is conditional, what D outputs, and the loss each model was compiled with.
+the GAN is conditional, what D outputs, and the objective (:mod:`gankit.losses`) their compiled losses stand for.
 """
 
 from __future__ import annotations
@@ -16,29 +16,6 @@ import tensorflow as tf
 from gankit import checks
 from gankit import losses as _losses
 from gankit.train.base import check_model
-
-
-def compiled_loss(model: keras.Model) -> Callable[[tf.Tensor, tf.Tensor], tf.Tensor]:
-    """The loss ``model`` was compiled with, as ``fn(y_true, y_pred) -> scalar`` (batch mean).
-
-    Used instead of ``model.compute_loss``, whose general machinery (output mapping, loss
-    weights, metric bookkeeping) made the fused step about 30% slower inside ``fit``'s
-    ``steps_per_execution`` loop (measured with bench/train_loops.py).
-    """
-    loss = model.loss
-    if isinstance(loss, (list, tuple, dict)):
-        raise ValueError(f"{model.name} must be compiled with a single loss, got {loss!r}.")
-    fn = keras.losses.get(loss)
-    if fn is None:
-        raise ValueError(f"{model.name} has no usable loss: compile it with loss='binary_crossentropy'.")
-
-    def mean_loss(y_true, y_pred):
-        value = keras.ops.mean(fn(y_true, y_pred))
-        for extra in model.losses:  # regularisation terms, if the model has any
-            value = value + extra
-        return value
-
-    return mean_loss
 
 
 def _check_compiled(discriminator: keras.Model, combined: keras.Model) -> None:
@@ -81,6 +58,76 @@ def check_seed_models(generator: keras.Model, discriminator: keras.Model, combin
     return conditional
 
 
+def compiled_kind(loss) -> str | None:
+    """What a discriminator compiled with ``loss`` outputs: ``"probability"``
+    (``"binary_crossentropy"``), ``"logit"`` (``BinaryCrossentropy(from_logits=True)``),
+    ``"least_squares"`` (``"mse"``), ``"hinge"`` (``"hinge"``), or ``None`` for any other loss."""
+    if isinstance(loss, keras.losses.Loss):
+        fn = getattr(loss, "fn", None)
+        from_logits = bool(getattr(loss, "_fn_kwargs", {}).get("from_logits", False))
+    else:
+        try:
+            fn = keras.losses.get(loss)
+        except (ValueError, TypeError):
+            return None
+        from_logits = False
+    name = getattr(fn, "__name__", "")
+    if name == "binary_crossentropy":
+        return "logit" if from_logits else "probability"
+    return {"mean_squared_error": "least_squares", "hinge": "hinge"}.get(name)
+
+
+class _CustomCost(_losses.GANLoss):
+    """D's objective with G's cost replaced by a function of D's outputs on the fakes."""
+
+    def __init__(self, base: _losses.GANLoss, cost: Callable) -> None:
+        self.base, self.cost = base, cost
+        self.name, self.output, self.threshold = getattr(cost, "__name__", "custom"), base.output, base.threshold
+
+    def d_loss(self, real, fake, reduction: str = "mean"):
+        return self.base.d_loss(real, fake, reduction)
+
+    def g_loss(self, fake, reduction: str = "mean"):
+        return self.cost(fake)
+
+
+def objective(discriminator: keras.Model, combined: keras.Model, generator_cost) -> _losses.GANLoss:
+    """The :mod:`gankit.losses` objective the seed's compiled models (and ``generator_cost``) stand for.
+
+    D compiled with ``binary_crossentropy`` (probabilities) or ``BinaryCrossentropy(from_logits=True)``
+    is the cross-entropy family: G's cost is the non-saturating one when ``generator_cost`` is
+    ``None`` (the combined model's ``binary_crossentropy`` with label 1: twice that cost), else the
+    named one; ``"mse"`` is least squares and ``"hinge"`` the hinge loss. A function
+    ``cost(d_outputs (batch, 1)) -> scalar`` replaces G's cost.
+
+    Raises:
+        ValueError: if the compiled losses or the cost do not fit together.
+    """
+    kind = compiled_kind(discriminator.loss)
+    if kind is None:
+        raise ValueError(f"discriminator is compiled with {discriminator.loss!r}: compile it with 'binary_crossentropy' "
+                         "(D ends in a sigmoid), keras.losses.BinaryCrossentropy(from_logits=True) (no sigmoid), 'mse' or 'hinge'.")
+    family = {"probability": "cross-entropy", "logit": "cross-entropy", "least_squares": "least_squares", "hinge": "hinge"}[kind]
+    options = {"from_logits": kind == "logit"} if family == "cross-entropy" else {}
+    if generator_cost is None:
+        if compiled_kind(combined.loss) != kind:
+            raise ValueError(
+                f"combined is compiled with {combined.loss!r} but the discriminator with {discriminator.loss!r}: compile both "
+                "with the same loss (e.g. both BinaryCrossentropy(from_logits=True) for a discriminator without a sigmoid).")
+        return _losses.get("non_saturating" if family == "cross-entropy" else family, **options)
+    if callable(generator_cost):
+        return _CustomCost(_losses.get("non_saturating" if family == "cross-entropy" else family, **options), generator_cost)
+    if not isinstance(generator_cost, str) or generator_cost not in _losses.OBJECTIVES:
+        raise ValueError(f"generator_cost must be None, a function or one of {sorted(_losses.OBJECTIVES)}, got {generator_cost!r}.")
+    cross_entropy = issubclass(_losses.OBJECTIVES[generator_cost], _losses._CrossEntropy)
+    if (family == "cross-entropy") != cross_entropy or (not cross_entropy and generator_cost != family):
+        raise ValueError(
+            f"generator_cost={generator_cost!r} does not fit a discriminator compiled with {discriminator.loss!r} ({kind}). "
+            "The cross-entropy costs (minimax, non_saturating, maximum_likelihood) need D compiled with "
+            "'binary_crossentropy' or BinaryCrossentropy(from_logits=True); 'least_squares' needs 'mse', 'hinge' needs 'hinge'.")
+    return _losses.get(generator_cost, **options)
+
+
 def check_conditional(conditional: bool, num_classes, mismatched_pairs: bool) -> int | None:
     """Checks the conditional arguments against the models; returns ``num_classes`` (or None)."""
     if not conditional:
@@ -95,35 +142,3 @@ def check_conditional(conditional: bool, num_classes, mismatched_pairs: bool) ->
             f"a conditional GAN needs num_classes, an integer >= 2 (e.g. 10 for MNIST), got {num_classes!r}."
         )
     return int(num_classes)
-
-
-def generator_cost_fn(generator_cost, discriminator: keras.Model, combined: keras.Model) -> Callable | None:
-    """G's cost as a function of D's outputs on fakes, or None for the combined model's own loss.
-
-    Raises:
-        ValueError: if the cost does not match what the discriminator outputs.
-    """
-    d_output = _losses.output_kind(discriminator.loss)
-    if generator_cost is None:
-        if _losses.output_kind(combined.loss) != d_output:
-            raise ValueError(
-                f"combined is compiled with {combined.loss!r} but the discriminator with "
-                f"{discriminator.loss!r}: compile both with the same loss (e.g. both "
-                "BinaryCrossentropy(from_logits=True) for a discriminator without a sigmoid)."
-            )
-        return None
-    if callable(generator_cost):
-        return generator_cost
-    if not isinstance(generator_cost, str):
-        raise ValueError(f"generator_cost must be None, a name or a function, got {generator_cost!r}.")
-    cost = _losses.generator_cost(generator_cost)
-    needs = _losses.OUTPUT_KIND[generator_cost]
-    if needs != d_output:
-        raise ValueError(
-            f"generator_cost={generator_cost!r} needs a discriminator that outputs {needs}, "
-            f"but it is compiled with {discriminator.loss!r} ({d_output}). For the "
-            "cross-entropy costs, drop D's final sigmoid and compile D (and combined) with "
-            "keras.losses.BinaryCrossentropy(from_logits=True); for 'least_squares' use "
-            "loss='mse', for 'hinge' loss='hinge'."
-        )
-    return cost
