@@ -52,8 +52,9 @@ class CombinedGAN(GANTrainer):
             a logit), compiled with its own loss and optimizer.
         combined: ``Model(z, discriminator(generator(z)))`` compiled with its own loss and
             optimizer (a *different* optimizer instance from D's: Keras 3 rejects a shared one).
-        generator_cost: ``None`` (the combined model's loss with label 1: the non-saturating
-            cost), a name from :data:`gankit.losses.OBJECTIVES` that fits D's compiled loss, or a
+        generator_cost: ``None`` (the combined model's compiled loss against label 1, as the
+            classic example trains G: ``binary_crossentropy`` is twice the non-saturating cost),
+            a name from :data:`gankit.losses.OBJECTIVES` that fits D's compiled loss, or a
             function ``cost(d_outputs (batch, 1)) -> scalar``.
         frozen_d_batchnorm: how batch norm in the frozen D normalises fakes in G's step:
             ``"inference"`` (Keras's behaviour for a frozen model: moving statistics) or

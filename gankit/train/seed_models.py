@@ -80,9 +80,12 @@ def compiled_kind(loss) -> str | None:
 class _CustomCost(_losses.GANLoss):
     """D's objective with G's cost replaced by a function of D's outputs on the fakes."""
 
-    def __init__(self, base: _losses.GANLoss, cost: Callable) -> None:
+    def __init__(self, base: _losses.GANLoss, cost: Callable, name: str | None = None) -> None:
         self.base, self.cost = base, cost
-        self.name, self.output, self.threshold = getattr(cost, "__name__", "custom"), base.output, base.threshold
+        self.name, self.output, self.threshold = name or getattr(cost, "__name__", "custom"), base.output, base.threshold
+
+    def __repr__(self) -> str:
+        return f"{self.base!r} with G's cost {self.name}"
 
     def d_loss(self, real, fake, reduction: str = "mean"):
         return self.base.d_loss(real, fake, reduction)
@@ -91,14 +94,25 @@ class _CustomCost(_losses.GANLoss):
         return self.cost(fake)
 
 
+def label_one_loss(combined: keras.Model) -> Callable:
+    """The combined model's compiled loss against label 1 ("real"), the batch mean: G's cost in the
+    classic example (``binary_crossentropy``: ``-E log D(G(z))``, twice the tutorial's non-saturating cost)."""
+    fn = keras.losses.get(combined.loss)
+
+    def combined_loss(d_outputs):
+        return keras.ops.mean(fn(keras.ops.ones_like(d_outputs), d_outputs))
+
+    return combined_loss
+
+
 def objective(discriminator: keras.Model, combined: keras.Model, generator_cost) -> _losses.GANLoss:
     """The :mod:`gankit.losses` objective the seed's compiled models (and ``generator_cost``) stand for.
 
     D compiled with ``binary_crossentropy`` (probabilities) or ``BinaryCrossentropy(from_logits=True)``
-    is the cross-entropy family: G's cost is the non-saturating one when ``generator_cost`` is
-    ``None`` (the combined model's ``binary_crossentropy`` with label 1: twice that cost), else the
-    named one; ``"mse"`` is least squares and ``"hinge"`` the hinge loss. A function
-    ``cost(d_outputs (batch, 1)) -> scalar`` replaces G's cost.
+    is the cross-entropy family, ``"mse"`` least squares and ``"hinge"`` the hinge loss: that is D's
+    loss. G's cost is, with ``generator_cost=None``, what the classic example trains G on: the
+    combined model's compiled loss against label 1 (``binary_crossentropy``: twice the tutorial's
+    non-saturating cost); else the named one, or a function ``cost(d_outputs (batch, 1)) -> scalar``.
 
     Raises:
         ValueError: if the compiled losses or the cost do not fit together.
@@ -114,7 +128,8 @@ def objective(discriminator: keras.Model, combined: keras.Model, generator_cost)
             raise ValueError(
                 f"combined is compiled with {combined.loss!r} but the discriminator with {discriminator.loss!r}: compile both "
                 "with the same loss (e.g. both BinaryCrossentropy(from_logits=True) for a discriminator without a sigmoid).")
-        return _losses.get("non_saturating" if family == "cross-entropy" else family, **options)
+        base = _losses.get("non_saturating" if family == "cross-entropy" else family, **options)
+        return _CustomCost(base, label_one_loss(combined), f"the combined model's {combined.loss!r} against label 1")
     if callable(generator_cost):
         return _CustomCost(_losses.get("non_saturating" if family == "cross-entropy" else family, **options), generator_cost)
     if not isinstance(generator_cost, str) or generator_cost not in _losses.OBJECTIVES:
