@@ -190,7 +190,7 @@ def gankit_loop(
 
     ``api="train"``: one ``gan.train`` call (``fit`` with gankit's callbacks, one logging interval
     per compiled call), as the notebooks run it. It pays ``fit``'s start-up (a new iterator,
-    callbacks) once per chunk, as a notebook does once per run. The optimizers' step counters
+    callbacks) once per chunk, as a notebook does once per run. The step counters
     (``gan.step``) are set back to 0 first, so that ``train`` does not ``dataset.skip`` the ever
     more batches done in earlier chunks (a resume cost, not a per-step one; the noise stream
     restarts, the speed does not change).
@@ -222,7 +222,11 @@ def gankit_loop(
 
 
 def _reset_step(gan) -> None:
-    """Sets the trainer's step count (its optimizers' ``iterations``) back to 0."""
+    """Sets the trainer's step counts (its own counters and its optimizers' ``iterations``) back to 0."""
+    for name in ("steps_done", "d_steps_done"):
+        counter = getattr(gan, name, None)
+        if counter is not None:
+            counter.assign(0)
     for name in ("d_optimizer", "g_optimizer"):
         optimizer = getattr(gan, name, None)
         if optimizer is not None:

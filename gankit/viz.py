@@ -1,7 +1,9 @@
 """Pictures of a GAN at work: sample grids, training curves, and a GIF of fixed-z samples.
 
-All functions take images in the generator's range [-1, 1] (``tanh`` output), shaped
-``(n, height, width, channels)`` or ``(n, height, width)``.
+All functions take images in the generator's range, [-1, 1] (``tanh`` output) unless told
+otherwise (:func:`tile`'s ``value_range``, e.g. ``(0, 1)`` for a sigmoid generator), shaped
+``(n, height, width, channels)`` or ``(n, height, width)``. :func:`tile` is the course's one tiling
+function: the TensorBoard sample grid (:mod:`gankit.train.tensorboard`) uses it too.
 """
 
 from __future__ import annotations
@@ -17,8 +19,13 @@ import matplotlib.pyplot as plt
 from gankit import checks
 
 
-def _to_unit(images: np.ndarray) -> np.ndarray:
-    """Checks ``images`` and maps [-1, 1] to [0, 1]; returns ``(n, h, w)`` or ``(n, h, w, 3)``."""
+def _to_unit(images: np.ndarray, value_range: tuple[float, float] = (-1.0, 1.0), clip: bool = False) -> np.ndarray:
+    """Checks ``images`` and maps ``value_range`` to [0, 1]; returns ``(n, h, w)`` or ``(n, h, w, 3)``.
+
+    With ``clip``, values outside the range (or not finite) are clipped instead of refused."""
+    low, high = (float(v) for v in value_range)
+    if not high > low:
+        raise ValueError(f"value_range must be (low, high) with low < high, got {value_range}.")
     images = np.asarray(images, dtype="float32")
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
@@ -26,22 +33,30 @@ def _to_unit(images: np.ndarray) -> np.ndarray:
         raise ValueError(
             f"images must be (n, h, w), (n, h, w, 1) or (n, h, w, 3); got shape {images.shape}."
         )
-    if not np.all(np.isfinite(images)):
+    if clip:
+        images = np.nan_to_num(images, nan=low, posinf=high, neginf=low)
+    elif not np.all(np.isfinite(images)):
         raise ValueError("images contain NaN or infinite values; check the generator's output.")
-    if images.min() < -1.001 or images.max() > 1.001:
+    slack = 0.0005 * (high - low)
+    if not clip and (images.min() < low - slack or images.max() > high + slack):
         raise ValueError(
-            f"images must be in [-1, 1] (the generator's tanh range); got [{images.min():.3g}, {images.max():.3g}]."
+            f"images must be in [{low:g}, {high:g}] (the generator's range{', tanh' if (low, high) == (-1, 1) else ''}); "
+            f"got [{images.min():.3g}, {images.max():.3g}]."
         )
-    return np.clip((images + 1.0) / 2.0, 0.0, 1.0)
+    return np.clip((images - low) / (high - low), 0.0, 1.0)
 
 
-def tile(images: np.ndarray, rows: int, cols: int, pad: int = 1) -> np.ndarray:
+def tile(images: np.ndarray, rows: int, cols: int, pad: int = 1, value_range: tuple[float, float] = (-1.0, 1.0),
+         clip: bool = False) -> np.ndarray:
     """Arranges ``rows * cols`` images in one array, row by row, with ``pad`` pixels between.
 
     Args:
-        images: ``(n, h, w[, c])`` in [-1, 1], ``n >= rows * cols``.
+        images: ``(n, h, w[, c])`` in ``value_range``, ``n >= rows * cols``.
         rows, cols: grid size.
         pad: gap between images, in pixels (drawn white).
+        value_range: the images' ``(low, high)``, mapped to black and white: ``(-1, 1)`` for a
+            ``tanh`` generator, ``(0, 1)`` for a sigmoid one (``gan.image_range``).
+        clip: clip values outside ``value_range`` (an unbounded generator's) instead of refusing them.
 
     Returns:
         ``(rows*(h+pad)-pad, cols*(w+pad)-pad[, 3])`` in [0, 1].
@@ -51,7 +66,7 @@ def tile(images: np.ndarray, rows: int, cols: int, pad: int = 1) -> np.ndarray:
     """
     rows, cols = checks.integer(rows, "rows", minimum=1), checks.integer(cols, "cols", minimum=1)
     pad = checks.integer(pad, "pad", minimum=0)
-    unit = _to_unit(images)
+    unit = _to_unit(images, value_range, clip)
     if len(unit) < rows * cols:
         raise ValueError(f"need {rows * cols} images for a {rows}x{cols} grid, got {len(unit)}.")
     h, w = unit.shape[1:3]

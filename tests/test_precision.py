@@ -72,3 +72,20 @@ def test_mixed_precision_keeps_the_step_correct_and_close_to_float32(policy, flo
         got, want = gan.logs()[key], reference.logs()[key]
         assert np.all(np.isfinite(got))
         np.testing.assert_allclose(got, want, rtol=0.1, atol=0.05, err_msg=f"{policy} {key} far from float32's")
+
+
+def test_steps_that_dynamic_loss_scaling_skips_still_count(tmp_path):
+    """Bug: with mixed_float16 a LossScaleOptimizer skips steps whose gradients overflow without
+    advancing its ``iterations``; the step, the checkpoints and the noise counted from it drifted."""
+    with gk.precision.policy("mixed_float16"):
+        keras.utils.set_random_seed(0)
+        generator, discriminator, _ = testing.small_models(bn_in_g=False)
+        discriminator.trainable = True  # small_models freezes D the classic way; a GANTrainer's D is a plain model
+        scaled = lambda: keras.optimizers.LossScaleOptimizer(keras.optimizers.Adam(1e-3), initial_scale=2.0 ** 40)  # noqa: E731
+        gan = gk.train.GANTrainer(generator, discriminator, gk.losses.NonSaturating(from_logits=False), scaled(), scaled())
+        gan.compile(steps_per_execution=5)
+        gan.train(testing.dataset(testing.real_images()), 10, log_every=5, checkpoint_dir=tmp_path, progress=False)
+    assert int(gan.g_optimizer.iterations.numpy()) < 10  # the loss scale overflowed: Keras skipped updates
+    assert gan.step == 10 and list(gan.logs()["step"]) == [5, 10]
+    assert int(gan.d_steps_done.numpy()) == 10  # each D step drew its own noise
+    assert gk.train.latest_checkpoint(tmp_path).name == "ckpt-10.npz"

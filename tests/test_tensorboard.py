@@ -79,3 +79,40 @@ def test_sample_grid_noise_of_the_wrong_width_is_a_clear_error_before_training(t
     with pytest.raises(ValueError, match=r"takes \(z, labels\)"):
         gan.train(labelled_dataset(), steps=10, log_every=10, progress=False, callbacks=[logger])
     assert gan.step == 0
+
+
+def test_sample_grid_of_a_sigmoid_generator_spans_black_to_white(tmp_path):
+    """Bug: the grid assumed images in [-1, 1]; a sigmoid generator's [0, 1] became [0.5, 1] (grey to white)."""
+    import keras
+    from keras import layers
+
+    z = keras.Input((8,))
+    dense = layers.Dense(64, activation="sigmoid", kernel_initializer=keras.initializers.Constant(0.0),
+                         bias_initializer=keras.initializers.Constant(0.0))
+    generator = keras.Model(z, layers.Reshape((8, 8, 1))(dense(z)))
+    dense.kernel.assign(np.tile(np.r_[100.0, -100.0], 32)[None].repeat(8, 0))  # pixels 0 or 1 for z of ones
+    image = keras.Input((8, 8, 1))
+    discriminator = keras.Model(image, layers.Dense(1)(layers.Flatten()(image)))
+    gan = gk.train.GANTrainer(generator, discriminator, "non_saturating", keras.optimizers.Adam(), keras.optimizers.Adam())
+    gan.compile()
+    assert gan.image_range == (0.0, 1.0)
+    logger = gk.train.TensorBoardLogger(tmp_path, z=np.ones((8, 8), "float32"))  # one full row of the grid
+    logger.set_model(gan)
+    logger.on_train_begin()
+    logger.on_epoch_end(0, {})
+    logger.close()
+    (path,) = tmp_path.rglob("events.out.tfevents.*")
+    pngs = [tf.make_ndarray(value.tensor)[2] for record in tf.data.TFRecordDataset(str(path))
+            for value in tf.compat.v1.Event.FromString(record.numpy()).summary.value]
+    grid = tf.io.decode_png(pngs[0]).numpy()
+    assert (grid.min(), grid.max()) == (0, 255)  # the full range, black to white
+    assert sample_grid(np.full((1, 2, 2, 1), 0.25, "float32"), columns=1, value_range=(0.0, 1.0))[0, 0, 0, 0] == 0.25
+
+
+def test_the_tensorboard_grid_is_gk_viz_tile(monkeypatch):
+    """One tiling function for the course: TensorBoard's grid is gk.viz.tile's, without padding."""
+    calls = []
+    original = gk.viz.tile
+    monkeypatch.setattr(gk.viz, "tile", lambda *args, **kwargs: calls.append(kwargs) or original(*args, **kwargs))
+    grid = sample_grid(np.zeros((3, 2, 2, 3), "float32"), columns=2)
+    assert calls and grid.shape == (1, 4, 4, 3)

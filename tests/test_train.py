@@ -729,3 +729,32 @@ def test_only_the_classic_adapter_sets_trainable():
     train = Path(gk.__file__).parent / "train"
     setters = sorted(p.name for p in train.glob("*.py") if ".trainable = " in p.read_text())
     assert setters == ["combined.py"], setters
+
+
+def test_train_checks_what_is_done_before_completing_hand_made_steps():
+    """Bug: train() first completed the interval that hand-made steps had started (up to log_every - 1
+    unlogged steps), then saw that the run was already done; and a lone d_step split the counters."""
+    g, d = plain_models()
+    gan = gk.train.GANTrainer(g, d, "non_saturating", adam(), adam())
+    gan.compile(steps_per_execution=5)
+    gan.train(dataset(real_images()), 10, log_every=10, progress=False)
+    gan.g_step(tf.constant(32))  # a step by hand after the run
+    gan.train(dataset(real_images()), 10, log_every=10, progress=False)  # already done: nothing to run
+    assert gan.step == 11 and list(gan.logs()["step"]) == [10]
+    gan.d_step(tf.constant(real_images(32)))  # a lone D step: not a GAN step, but its own noise
+    assert gan.step == 11 and int(gan.d_steps_done.numpy()) == 11
+    gan.train(dataset(real_images()), 30, log_every=10, progress=False)  # steps 12..20 unlogged, then 21..30
+    assert gan.step == 30 and list(gan.logs()["step"]) == [10, 30]
+
+
+def test_nan_guard_is_kerass_terminate_on_nan_with_a_clear_error():
+    from gankit.train.callbacks import NaNGuard
+
+    guard = NaNGuard()
+    assert isinstance(guard, keras.callbacks.TerminateOnNaN)
+    guard.set_model(keras.Sequential())
+    guard.model.step = 7
+    guard.on_train_batch_end(0, {"d_loss": 0.5, "g_loss": 0.7})
+    with pytest.raises(RuntimeError, match=r"stopped at step 7: \{'g_loss': inf\} is not finite.*learning rate"):
+        guard.on_train_batch_end(1, {"d_loss": 0.5, "g_loss": float("inf")})
+    assert guard.model.stop_training

@@ -150,3 +150,12 @@ def test_figures_are_closed_after_each_test():
     assert plt.get_fignums() == []
     gk.viz.show_grid(images(), 2, 3)
     assert len(plt.get_fignums()) == 1
+
+
+def test_tile_maps_the_given_value_range():
+    unit = (images() + 1) / 2  # a sigmoid generator's images, in [0, 1]
+    np.testing.assert_allclose(gk.viz.tile(unit, 2, 3, value_range=(0, 1)), gk.viz.tile(images(), 2, 3))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        gk.viz.tile(images(), 2, 3, value_range=(0, 1))
+    clipped = gk.viz.tile(images() * 3, 2, 3, pad=0, clip=True)  # an unbounded generator: clipped, not refused
+    assert clipped.min() == 0.0 and clipped.max() == 1.0

@@ -2,13 +2,19 @@
 
 :class:`TrainerBase` is the keras-io pattern (a ``keras.Model`` whose ``train_step`` updates both
 networks, trained with ``fit``) plus what the course adds to it: a step count read from the
-generator optimizer's ``iterations``, running means of the logged quantities, a history, the
-training seconds, checkpoints and :meth:`train` (a ``fit`` with budgets, checks and resume).
+trainer's own step counters, running means of the logged quantities, a history, the training
+seconds, checkpoints and :meth:`train` (a ``fit`` with budgets, checks and resume).
+
+The trainer counts its steps itself rather than reading the optimizers' ``iterations``: under
+``mixed_float16`` Keras's ``LossScaleOptimizer`` skips the updates whose gradients overflow (dynamic
+loss scaling does so by design) and does not advance ``iterations`` then, so a count read from it
+would fall behind the steps made, the data and the noise used, and the checkpoints' names.
 :class:`gankit.train.GANTrainer` says *how* a step updates the two networks.
 """
 
 from __future__ import annotations
 
+import secrets
 from typing import Iterable
 
 import keras
@@ -17,6 +23,23 @@ import numpy as np
 from gankit import checks
 from gankit.train.fused import can_fuse, fused_train_function
 from gankit.train.inputs import output_range
+
+
+def step_counter(name: str) -> keras.Variable:
+    """A non-trainable int64 step counter, advanced once per step on the first replica only."""
+    return keras.Variable(initializer="zeros", shape=(), dtype="int64", trainable=False,
+                          aggregation="only_first_replica", name=name)
+
+
+def check_pair(generator: keras.Model, discriminator: keras.Model) -> None:
+    """Raises a clear ``ValueError`` unless D takes images of the shape G makes (``None``: any size)."""
+    made = tuple(generator.outputs[0].shape[1:]) if getattr(generator, "outputs", None) else None
+    taken = tuple(discriminator.inputs[0].shape[1:]) if getattr(discriminator, "inputs", None) else None
+    if made is None or taken is None:
+        return
+    if len(made) != len(taken) or any(a is not None and b is not None and a != b for a, b in zip(made, taken)):
+        raise ValueError(f"the discriminator takes images of shape {taken} but the generator makes {made}: build D "
+                         f"for G's images (e.g. keras.Input({made}) as its first layer).")
 
 
 def check_model(model: object, name: str) -> None:
@@ -44,6 +67,7 @@ class TrainerBase(keras.Model):
         super().__init__(name=name)
         check_model(generator, "generator")
         check_model(discriminator, "discriminator")
+        check_pair(generator, discriminator)
         latent_shape = generator.inputs[0].shape if generator.inputs else None
         if latent_shape is None or len(latent_shape) != 2:
             raise ValueError("generator must take a flat noise vector: Input(shape=(latent_dim,)).")
@@ -52,6 +76,10 @@ class TrainerBase(keras.Model):
         self.image_range = output_range(generator)  # (low, high) of G's images, None if unbounded
         self.seed = checks.integer(seed, "seed", minimum=0)
         self.train_seconds = 0.0  # wall-clock seconds spent in training intervals (see train)
+        self.steps_done = step_counter("steps_done")  # G's steps: one per GAN step (see step)
+        self.d_steps_done = step_counter("d_steps_done")  # D's steps: d_steps per GAN step, and any made by hand
+        self.run_id = secrets.token_hex(8)  # names this run in its checkpoints (a resumed run takes theirs)
+        self.batch_size = None  # the training data's batch size, once train() has seen it
         self.set_log_keys(())
         self.built = True
 
@@ -110,8 +138,10 @@ class TrainerBase(keras.Model):
 
     @property
     def step(self) -> int:
-        """Training steps done so far (the generator optimizer's iterations)."""
-        return int(keras.ops.convert_to_numpy(self.g_optimizer.iterations))
+        """GAN steps done so far: G's updates, counted by the trainer (a lone ``d_step`` is not one).
+
+        Steps that a ``LossScaleOptimizer`` skipped (an overflow under ``mixed_float16``) count too."""
+        return int(keras.ops.convert_to_numpy(self.steps_done))
 
     def track(self, values: dict) -> dict:
         """Adds one step's ``values`` to the running means; returns the means (``fit``'s logs)."""

@@ -2,7 +2,8 @@
 
 All of them work with any ``keras.Model`` trained by ``fit`` (the course's trainers, notebook 5's
 SRGAN, notebook 6's CycleGAN, a plain generator). A model's training *step* is read from its
-optimizers' ``iterations`` (:func:`training_step`), never counted from callback calls: Keras calls
+trainer (``model.step``, which the course's trainers count themselves) or else its optimizers'
+``iterations`` (:func:`training_step`), never counted from callback calls: Keras calls
 ``on_train_batch_end`` once per ``steps_per_execution`` steps, so counting calls undercounts.
 
 :class:`Curve`, :class:`MetricCurve`, :class:`TimeBudget`, :func:`training_step` and
@@ -51,10 +52,19 @@ class LogCallback(keras.callbacks.Callback):
             self.model.log[key].append(float(logs.get(key, math.nan)))
 
 
-class NaNGuard(keras.callbacks.Callback):
-    """Stops training with a clear error as soon as a loss is NaN or infinite."""
+class NaNGuard(keras.callbacks.TerminateOnNaN):
+    """Stops training with a clear error as soon as a loss is NaN or infinite.
 
-    def on_train_batch_end(self, batch, logs=None):
+    Keras's ``TerminateOnNaN`` with ``raise_error=True``, for a GAN: it watches every logged value
+    whose name ends in ``loss`` (``d_loss``, ``g_loss``; Keras's watches ``loss`` only), and its
+    error gives the training step and the usual causes.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(raise_error=True)
+
+    def on_batch_end(self, batch, logs=None):
+        """Raises ``RuntimeError`` if a loss in ``logs`` is not finite (Keras calls this after each training call)."""
         logs = logs or {}
         bad = {k: float(v) for k, v in logs.items() if k.endswith("loss") and not np.isfinite(float(v))}
         if bad:

@@ -116,7 +116,7 @@ class GANTrainer(TrainerBase):
             raise ValueError(f"{self.loss!r} with a gradient penalty is for unconditional GANs here: G(z), D(images).")
         self.check_discriminator_output()
         self._d_bn_statistics = batchnorm_statistics(discriminator)
-        self.noise = NoiseStream(self.seed, self.latent_dim, self.d_optimizer.iterations, self.num_classes)
+        self.noise = NoiseStream(self.seed, self.latent_dim, self.d_steps_done, self.num_classes)
         self.set_log_keys(LOG_KEYS + (("d_wrong",) if self.mismatched_pairs else ()))
 
     def check_discriminator_output(self) -> None:
@@ -185,6 +185,7 @@ class GANTrainer(TrainerBase):
             loss = self.d_loss(outputs, batches)
             scaled = scale(self.d_optimizer, loss)
         self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        self.d_steps_done.assign_add(1)  # also when the loss scale overflowed and the update was skipped
         return {"d_loss": loss, **self.d_report(outputs)}
 
     def d_report(self, outputs: list[tf.Tensor]) -> dict[str, tf.Tensor]:
@@ -218,6 +219,7 @@ class GANTrainer(TrainerBase):
             loss = self.loss.g_loss(outputs) + sum(self.generator.losses, 0.0)
             scaled = scale(self.g_optimizer, loss)
         self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        self.steps_done.assign_add(1)
         for variable, value in zip(self._d_bn_statistics, saved):  # G's step leaves D as it was
             variable.assign(value)
         return {"g_loss": loss}

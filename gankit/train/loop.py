@@ -16,17 +16,20 @@ import tensorflow as tf
 
 from gankit import checks
 from gankit.train.callbacks import LogCallback, NaNGuard, ProgressBar, TrainerClock
-from gankit.train.checkpoints import CheckpointCallback, latest_checkpoint, restore_checkpoint, save_checkpoint
+from gankit.train.checkpoints import CheckpointCallback, check_new_run, restore_checkpoint, save_checkpoint
 from gankit.train.inputs import check_spec, checked_dataset, explain
 from gankit.train.tensorboard import TensorBoardLogger
 
 
-def _check_arguments(gan, dataset, steps, log_every, checkpoint_dir, checkpoint_every, resume, time_budget) -> None:
+def _check_arguments(gan, dataset, steps, log_every, checkpoint_dir, checkpoint_every, resume, time_budget,
+                     max_to_keep) -> None:
     if not isinstance(dataset, tf.data.Dataset):
         raise ValueError(f"dataset must be a tf.data.Dataset, got {type(dataset).__name__}.")
     checks.integer(steps, "steps", minimum=1)
     checks.integer(log_every, "log_every", minimum=1)
     checks.number(time_budget, "time_budget", positive=True, optional=True)
+    if max_to_keep is not None:
+        checks.integer(max_to_keep, "max_to_keep", minimum=1)
     if steps % log_every:
         raise ValueError(f"steps ({steps}) must be a multiple of log_every ({log_every}).")
     if not gan.compiled:
@@ -37,6 +40,17 @@ def _check_arguments(gan, dataset, steps, log_every, checkpoint_dir, checkpoint_
         raise ValueError("resume and checkpoint_every need a checkpoint_dir.")
     if checkpoint_every is not None and (checks.integer(checkpoint_every, "checkpoint_every", minimum=1) % log_every):
         raise ValueError(f"checkpoint_every must be a positive multiple of log_every ({log_every}).")
+
+
+def _prepare_checkpoints(gan, dataset: tf.data.Dataset, checkpoint_dir, resume: bool) -> None:
+    """Notes the data's batch size (a setting checkpoints keep), then restores the latest checkpoint
+    (``resume``) or makes sure that a new run does not write into another run's folder."""
+    images = dataset.element_spec[0] if isinstance(dataset.element_spec, (tuple, list)) else dataset.element_spec
+    gan.batch_size = images.shape[0] if images.shape.rank else None  # None: unknown (no drop_remainder)
+    if resume:
+        restore_checkpoint(gan, checkpoint_dir)
+    elif checkpoint_dir is not None:
+        check_new_run(gan, checkpoint_dir)
 
 
 def _catch_up(gan, dataset: tf.data.Dataset, log_every: int) -> None:
@@ -64,14 +78,14 @@ def fixed_inputs(gan, n: int = 64):
     return (z, np.arange(n) % gan.num_classes) if getattr(gan, "num_classes", None) else z
 
 
-def _callbacks(gan, steps, time_budget, progress, checkpoint_dir, checkpoint_every, extra, log_dir) -> list:
+def _callbacks(gan, steps, time_budget, progress, checkpoint_dir, checkpoint_every, max_to_keep, extra, log_dir) -> list:
     # The clock comes first, so that its interval ends before any other callback runs; TensorBoard
     # comes last, so that it sees what the curves among `extra` measured.
     callbacks: list[keras.callbacks.Callback] = [TrainerClock(time_budget), LogCallback(), NaNGuard()]
     if progress:
         callbacks.append(ProgressBar(total=steps))
     if checkpoint_dir is not None:
-        callbacks.append(CheckpointCallback(checkpoint_dir, checkpoint_every or steps, steps))
+        callbacks.append(CheckpointCallback(checkpoint_dir, checkpoint_every or steps, steps, max_to_keep))
     callbacks += list(extra)
     if log_dir is not None:
         callbacks.append(TensorBoardLogger(log_dir, z=fixed_inputs(gan)))
@@ -80,8 +94,9 @@ def _callbacks(gan, steps, time_budget, progress, checkpoint_dir, checkpoint_eve
 
 def train(gan, dataset: tf.data.Dataset, steps: int, *, log_every: int = 100,
           callbacks: Iterable[keras.callbacks.Callback] = (), checkpoint_dir: str | os.PathLike | None = None,
-          checkpoint_every: int | None = None, resume: bool = False, progress: bool = True,
-          time_budget: float | None = None, log_dir: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
+          checkpoint_every: int | None = None, resume: bool = False, max_to_keep: int | None = 3,
+          progress: bool = True, time_budget: float | None = None,
+          log_dir: str | os.PathLike | None = None) -> dict[str, np.ndarray]:
     """Trains ``gan`` until ``steps`` steps are done in total, with logging, checks and checkpoints.
 
     Args:
@@ -91,10 +106,14 @@ def train(gan, dataset: tf.data.Dataset, steps: int, *, log_every: int = 100,
         steps: total number of steps (including those done before a resume).
         log_every: steps per logging interval (one history point and one callback epoch).
         callbacks: extra Keras callbacks (e.g. :class:`gankit.train.FixedNoiseSnapshots`).
-        checkpoint_dir: where to keep checkpoints; ``None`` for none.
+        checkpoint_dir: where to keep checkpoints; ``None`` for none. One folder per run: a new run
+            (``resume=False``) refuses a folder that holds another run's checkpoints.
         checkpoint_every: steps between checkpoints (a multiple of ``log_every``); defaults to
             the end of training only.
-        resume: restore the latest checkpoint in ``checkpoint_dir`` first.
+        resume: restore the latest checkpoint in ``checkpoint_dir`` first (refused if it was saved
+            with other settings: learning rates, objective, ``d_steps``, batch size, models).
+        max_to_keep: keep this run's newest ``max_to_keep`` checkpoints and delete its older ones
+            (other runs' files are never deleted); ``None`` keeps all.
         progress: show a progress bar.
         time_budget: stop at the end of the first interval at which ``gan.train_seconds``
             (training time only, not the callbacks') reaches this many seconds.
@@ -106,23 +125,24 @@ def train(gan, dataset: tf.data.Dataset, steps: int, *, log_every: int = 100,
         The history: ``{"step": ..., "d_loss": ..., ...}`` arrays, one entry per interval.
 
     Raises:
-        ValueError: on bad arguments, or real images that do not fit the generator (dtype,
-            shape, range, NaN: see :mod:`gankit.train.inputs`).
+        ValueError: on bad arguments, real images that do not fit the generator (dtype, shape,
+            range, NaN: see :mod:`gankit.train.inputs`), or a checkpoint folder or checkpoint of
+            another run (:mod:`gankit.train.checkpoints`).
         RuntimeError: if a loss becomes NaN or infinite, or the trainer was not compiled.
     """
-    _check_arguments(gan, dataset, steps, log_every, checkpoint_dir, checkpoint_every, resume, time_budget)
+    _check_arguments(gan, dataset, steps, log_every, checkpoint_dir, checkpoint_every, resume, time_budget, max_to_keep)
     check_spec(dataset.element_spec, gan.generator)
-    if resume:
-        restore_checkpoint(gan, checkpoint_dir)
+    _prepare_checkpoints(gan, dataset, checkpoint_dir, resume)  # all checks before any step or Keras call
     dataset = checked_dataset(dataset, gan.image_range)  # NaN or 0..255 images: an error before the step
-    callbacks = _callbacks(gan, steps, time_budget, progress, checkpoint_dir, checkpoint_every, callbacks, log_dir)
+    callbacks = _callbacks(gan, steps, time_budget, progress, checkpoint_dir, checkpoint_every, max_to_keep, callbacks,
+                           log_dir)
     for callback in callbacks:  # fixed inputs that do not fit the generator: an error before any step
         callback.set_model(gan)
     try:
+        if gan.step >= steps or (time_budget is not None and gan.train_seconds >= time_budget):
+            return gan.logs()  # done, or the budget spent: no step at all (not even a catch-up)
         _catch_up(gan, dataset, log_every)
         done = gan.step
-        if done >= steps or (time_budget is not None and gan.train_seconds >= time_budget):
-            return gan.logs()
         gan.fit(dataset.skip(done), epochs=steps // log_every, initial_epoch=done // log_every,
                 steps_per_epoch=log_every, verbose=0, shuffle=False, callbacks=callbacks)
     except tf.errors.InvalidArgumentError as error:
@@ -134,8 +154,6 @@ def train(gan, dataset: tf.data.Dataset, steps: int, *, log_every: int = 100,
         for callback in callbacks:
             if isinstance(callback, (ProgressBar, TensorBoardLogger)):
                 callback.close()
-    if checkpoint_dir is not None and gan.step < steps:  # stopped early by the time budget
-        latest = latest_checkpoint(checkpoint_dir)
-        if latest is None or latest.name != f"ckpt-{gan.step}.npz":
-            save_checkpoint(gan, checkpoint_dir)
+    if checkpoint_dir is not None and not os.path.exists(os.path.join(checkpoint_dir, f"ckpt-{gan.step}.npz")):
+        save_checkpoint(gan, checkpoint_dir, max_to_keep)  # where the time budget stopped it
     return gan.logs()

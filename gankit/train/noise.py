@@ -17,8 +17,9 @@ class NoiseStream:
     Args:
         seed: the run's seed (a non-negative integer).
         latent_dim: length of a noise vector.
-        counter: a variable that counts steps (an optimizer's ``iterations``); read inside the
-            traced step, so each step gets new noise.
+        counter: a variable that counts steps (the trainer's ``d_steps_done``, advanced by every D
+            step, also one that a ``LossScaleOptimizer`` skipped); read inside the traced step, so
+            each step, and each of several D steps per GAN step, gets new noise.
         num_classes: for conditional GANs, the number of classes labels are drawn from.
     """
 

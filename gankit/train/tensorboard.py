@@ -22,15 +22,25 @@ from gankit import checks
 from gankit.curves import check_fits_generator, generator_inputs, training_step
 
 
-def sample_grid(images: np.ndarray, columns: int = 8) -> np.ndarray:
-    """Tiles images ``(n, h, w, c)`` in [-1, 1] into one ``(1, rows*h, columns*w, c)`` image in [0, 1]."""
-    images = np.clip((np.asarray(images, "float32") + 1.0) / 2.0, 0.0, 1.0)
-    n, h, w, c = images.shape
-    rows = -(-n // columns)
-    padded = np.zeros((rows * columns, h, w, c), "float32")
-    padded[:n] = images
-    grid = padded.reshape(rows, columns, h, w, c).transpose(0, 2, 1, 3, 4).reshape(rows * h, columns * w, c)
-    return grid[None]
+def sample_grid(images: np.ndarray, columns: int = 8, value_range: tuple[float, float] | None = (-1.0, 1.0)) -> np.ndarray:
+    """Tiles images ``(n, h, w, c)`` into one ``(1, rows*h, columns*w, c)`` image in [0, 1].
+
+    The tiling is :func:`gankit.viz.tile`'s, without gaps; cells past the last image stay black.
+
+    Args:
+        images: the generator's images.
+        columns: images per row.
+        value_range: the images' ``(low, high)`` (``gan.image_range``), mapped to black and white;
+            ``None`` (an unbounded generator): [-1, 1]. Values outside are clipped.
+    """
+    from gankit.viz import tile  # matplotlib loads with gankit.viz: only when a grid is drawn
+
+    low, high = value_range if value_range is not None else (-1.0, 1.0)
+    images = np.asarray(images, "float32")
+    rows = -(-len(images) // columns)
+    blank = np.full((rows * columns - len(images),) + images.shape[1:], low, "float32")
+    grid = tile(np.concatenate([images, blank]), rows, columns, pad=0, value_range=(low, high), clip=True)
+    return grid.reshape((1,) + grid.shape[:2] + (-1,))
 
 
 class TensorBoardLogger(keras.callbacks.Callback):
@@ -39,7 +49,8 @@ class TensorBoardLogger(keras.callbacks.Callback):
     Args:
         log_dir: the run's folder (one folder per run; TensorBoard compares sibling folders).
         z: fixed generator inputs for the image grid (as :class:`gankit.train.FixedNoiseSnapshots`),
-            or ``None`` for scalars only. Images must be in [-1, 1].
+            or ``None`` for scalars only. The grid maps the generator's range (``model.image_range``:
+            [0, 1] for a sigmoid, [-1, 1] for a tanh or an unbounded generator) to black and white.
         every: write every ``every`` intervals.
 
     Raises:
@@ -70,7 +81,8 @@ class TensorBoardLogger(keras.callbacks.Callback):
                 tf.summary.scalar(name, float(value))
             if self.z is not None:
                 images = keras.ops.convert_to_numpy(self.model.generator(self.z, training=False))
-                tf.summary.image("samples (fixed z)", sample_grid(images))
+                grid = sample_grid(images, value_range=getattr(self.model, "image_range", None))
+                tf.summary.image("samples (fixed z)", grid)
         self.writer.flush()
 
     def on_train_end(self, logs=None):
