@@ -153,7 +153,8 @@ def placement(gan, real_batch, strat: tf.distribute.Strategy | None = None) -> d
     """
     strat = strat or tf.distribute.get_strategy()
     images, labels = (real_batch if isinstance(real_batch, (tuple, list)) else (real_batch, None))
-    state = [v for group in gan.checkpoint_state().values() for v in group]
+    counters = [getattr(gan, name) for name in ("steps_done", "d_steps_done") if hasattr(gan, name)]
+    state = [v for group in gan.checkpoint_state().values() for v in group] + counters  # weights, optimizers, steps
     saved = [tf.identity(v) for v in state]
     report = {}
     try:
