@@ -303,12 +303,31 @@ class Wasserstein(GANLoss):
 
     def penalty(self, critic: Callable, real, fake, mix):
         """``mean((||grad critic(x_hat)|| - 1)^2)`` on ``x_hat = mix * real + (1 - mix) * fake``."""
-        from gankit.train.wgan_gp import gradient_penalty
-
         return gradient_penalty(critic, real, fake, mix)
 
     def __repr__(self) -> str:
         return f"Wasserstein(penalty_weight={self.penalty_weight:g})"
+
+
+def gradient_penalty(critic: Callable, real, fake, mix, epsilon: float = 1e-12):
+    """``mean((||grad critic(x_hat)|| - 1)^2)`` with ``x_hat = mix * real + (1 - mix) * fake``.
+
+    Args:
+        critic: images ``(batch, *shape)`` -> scores ``(batch, 1)``.
+        real, fake: image batches of the same shape.
+        mix: interpolation weights ``(batch,)`` in [0, 1].
+        epsilon: added *inside* the square root, so the norm's gradient stays finite where the
+            critic's gradient is 0 (``sqrt`` has an infinite slope at 0: a NaN in training).
+    """
+    import tensorflow as tf  # the gradient with respect to the images needs the backend's tape
+    mix = tf.reshape(tf.cast(mix, real.dtype), [-1] + [1] * (len(real.shape) - 1))
+    x_hat = mix * real + (1.0 - mix) * tf.cast(fake, real.dtype)
+    with tf.GradientTape() as tape:
+        tape.watch(x_hat)
+        scores = critic(x_hat, training=True)
+    grads = tf.reshape(tape.gradient(scores, x_hat), [tf.shape(real)[0], -1])
+    norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=1) + epsilon)
+    return tf.reduce_mean(tf.square(norms - 1.0))
 
 
 OBJECTIVES: dict[str, type[GANLoss]] = {cls.name: cls for cls in (

@@ -1,4 +1,4 @@
-"""WGAN-GP's gradient penalty (Gulrajani et al., 2017).
+"""WGAN-GP's gradient penalty (Gulrajani et al., 2017), kept in :mod:`gankit.losses` beside its objective.
 
 The critic D scores images (no sigmoid) and minimises ``E D(G(z)) - E D(x) + lambda * GP`` with
 the gradient penalty ``GP = E (||grad D(x_hat)|| - 1)^2`` on random interpolates ``x_hat`` between
@@ -12,25 +12,6 @@ and a step ratio, nothing more::
 
 from __future__ import annotations
 
-import tensorflow as tf
+from gankit.losses import gradient_penalty  # noqa: F401  (its home: the objective that uses it)
 
-
-
-def gradient_penalty(critic, real: tf.Tensor, fake: tf.Tensor, mix: tf.Tensor, epsilon: float = 1e-12) -> tf.Tensor:
-    """``mean((||grad critic(x_hat)|| - 1)^2)`` with ``x_hat = mix * real + (1 - mix) * fake``.
-
-    Args:
-        critic: images ``(batch, *shape)`` -> scores ``(batch, 1)``.
-        real, fake: image batches of the same shape.
-        mix: interpolation weights ``(batch,)`` in [0, 1].
-        epsilon: added *inside* the square root, so the norm's gradient stays finite where the
-            critic's gradient is 0 (``sqrt`` has an infinite slope at 0: a NaN in training).
-    """
-    mix = tf.reshape(tf.cast(mix, real.dtype), [-1] + [1] * (len(real.shape) - 1))
-    x_hat = mix * real + (1.0 - mix) * tf.cast(fake, real.dtype)
-    with tf.GradientTape() as tape:
-        tape.watch(x_hat)
-        scores = critic(x_hat, training=True)
-    grads = tf.reshape(tape.gradient(scores, x_hat), [tf.shape(real)[0], -1])
-    norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=1) + epsilon)
-    return tf.reduce_mean(tf.square(norms - 1.0))
+__all__ = ["gradient_penalty"]
