@@ -110,8 +110,8 @@ def budget(quick: float, full: float, gpu: float | None = None) -> float:
     """A training budget (seconds or steps): :func:`pick` of the three, in full mode times
     ``GANKIT_BUDGET_SCALE`` (default 1).
 
-    ``tools/gpu_check.sh`` runs notebook 3 in full mode with its budgets scaled down to fit its
-    time slot; the RESULT card records the budget used. A notebook that needs whole steps rounds
+    A scaled run (e.g. a full-mode run shortened to fit a time slot) records the budget used in its
+    RESULT card, and its claims only warn (:mod:`gankit.claims`). A notebook that needs whole steps rounds
     the result itself (e.g. to a multiple of its logging interval).
 
     Raises:

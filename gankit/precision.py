@@ -81,7 +81,7 @@ def recommended_jit(kind: str, info: DeviceInfo | None = None) -> bool:
     """Whether to compile a model's step with XLA: ``kind`` is ``"dense"`` (MLP) or ``"conv"``.
 
     On a CPU, the measured :data:`JIT_ON_CPU`; on a GPU, on (XLA fuses the many small kernels of
-    these small models; tools/gpu_check.sh measures both ways).
+    these small models; not yet measured with TensorFlow on a GPU).
     """
     checks.choice(kind, "kind", tuple(JIT_ON_CPU))
     info = info or describe()

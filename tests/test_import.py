@@ -25,7 +25,10 @@ tensorflow_imported = "tensorflow" in sys.modules
 environ_changes = sorted(k for k in os.environ if os.environ.get(k) != environ.get(k))
 import gankit.toy  # imports TensorFlow, through gankit's quiet start-up
 gankit.device.describe()  # lists the devices: TensorFlow's device start-up must print nothing either
+import gankit.metrics, gankit.image_quality  # scoring samples ...
+trainer_modules = sorted(m for m in sys.modules if m == "gankit.train" or m.startswith("gankit.train."))  # ... loads no trainer
 print(json.dumps({
+    "trainer_modules_after_scoring_imports": trainer_modules,
     "tensorflow_after_import_gankit_data": tensorflow_imported,
     "prepare_imported": "gankit.data.prepare" in sys.modules,
     "umask_calls": umask_calls,
@@ -46,7 +49,7 @@ def _run(code: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
 
 
-def test_importing_gankit_changes_no_warning_filter_umask_or_setting():
+def test_importing_gankit_changes_no_warning_filter_umask_or_setting_and_scoring_loads_no_trainer():
     proc = _run(IMPORT_EFFECTS)
     assert proc.returncode == 0, proc.stderr
     assert len(proc.stdout.splitlines()) == 1, proc.stdout  # the report only: gankit and TensorFlow print nothing
@@ -60,6 +63,8 @@ def test_importing_gankit_changes_no_warning_filter_umask_or_setting():
     assert report["tf_cpp_min_log_level"] == "3"  # TensorFlow's own setting, set when it loads
     assert report["tensorflow_logger_level"] == 40  # ERROR: TensorFlow's own logger only
     assert proc.stderr == ""  # TensorFlow's start-up lines (cuda drivers, absl, devices, ...) are dropped
+    # gankit.metrics and gankit.image_quality take their curves from gankit.curves, not gankit.train
+    assert report["trainer_modules_after_scoring_imports"] == []
 
 
 LEARNER_SESSION = (  # a learner's first lines: gankit, then TensorFlow, then a warning of their own
@@ -94,11 +99,3 @@ def test_only_known_start_up_lines_are_dropped(capfd):
         os.write(2, b"I0000 cudart_stub.cc:31] Could not find cuda drivers on your machine, GPU will not be used.\n")
         os.write(2, b"a real problem\n")
     assert capfd.readouterr().err == "a real problem\n"
-
-
-def test_scoring_samples_does_not_load_the_trainer():
-    """gankit.metrics and gankit.image_quality take their curves from gankit.curves, not gankit.train."""
-    proc = _run("import sys, gankit.metrics, gankit.image_quality\n"
-                "print(sorted(m for m in sys.modules if m == 'gankit.train' or m.startswith('gankit.train.')))")
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.split() == ["[]"], proc.stdout

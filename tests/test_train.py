@@ -170,7 +170,7 @@ def test_nan_loss_stops_with_a_clear_error():
     start = time.monotonic()
     with pytest.raises(RuntimeError, match="not finite.*learning rate"):
         gan.train(dataset(real_images()), steps=50, log_every=10, progress=False)
-    assert time.monotonic() - start < 30
+    assert time.monotonic() - start < 90  # a few seconds alone; CI's other worker can slow tracing 10x
     assert gan.step <= 10
 
 
@@ -452,7 +452,8 @@ def test_bad_training_images_are_clear_errors_before_any_update(images, match, j
     start = time.monotonic()
     with pytest.raises(ValueError, match=match):
         gan.train(dataset(images), steps=20, log_every=10, progress=False)
-    assert time.monotonic() - start < 30
+    # About 2 s alone (tracing the step); 33 s once in CI beside another worker's TensorFlow install.
+    assert time.monotonic() - start < 90
     after = g.get_weights() + d.get_weights()
     assert all(np.array_equal(a, b) for a, b in zip(before, after))  # nothing trained on bad data
 

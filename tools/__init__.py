@@ -6,8 +6,7 @@ Run from the repository root:
   claims' values, ships their generators (:mod:`tools.ship`), rebuilds the README's results table;
 * ``python -m tools.publish [--check]``: stamps the published address into every notebook's set-up
   cell, its Colab badge and the README;
-* ``python -m tools.course``: starts JupyterLab on the notebooks (``make course``);
-* ``bash tools/gpu_check.sh``: the prepared GPU check (docs/gpu.md).
+* ``python -m tools.course``: starts JupyterLab on the notebooks (``make course``).
 
 :mod:`tools.testing` holds the tiny GANs the tests and benches train in seconds.
 """

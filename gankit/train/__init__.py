@@ -3,7 +3,8 @@
 =====================  ===========================================================================
 module                 idea
 =====================  ===========================================================================
-``base``               :class:`TrainerBase`: a ``keras.Model`` holding G and D; step, logs, ``train``
+``base``               :class:`Trainer`: a ``keras.Model`` holding networks and their optimizers; step, logs,
+                       ``train`` (a lesson writes its ``train_step``); :class:`TrainerBase`: G(z) and D
 ``gan``                :class:`GANTrainer`: G, D, an objective of :mod:`gankit.losses`, two optimizers
 ``combined``           :class:`CombinedGAN`: the classic example's three compiled models, adapted to it
 ``seed_models``        checks of the classic example's three compiled models (what goes wrong on Keras 3)
@@ -18,7 +19,7 @@ module                 idea
 =====================  ===========================================================================
 """
 
-from gankit.train.base import TrainerBase
+from gankit.train.base import Trainer, TrainerBase
 from gankit.train.callbacks import (
     Curve,
     FixedNoiseSnapshots,
@@ -38,6 +39,6 @@ from gankit.train.wgan_gp import gradient_penalty
 
 __all__ = [
     "CombinedGAN", "Curve", "FixedNoiseSnapshots", "GANTrainer", "LOG_KEYS", "MetricCurve", "ProgressBar",
-    "TensorBoardLogger", "TimeBudget", "TrainerBase", "check_step_invariants", "generator_inputs", "gradient_penalty", "latest_checkpoint",
+    "TensorBoardLogger", "TimeBudget", "Trainer", "TrainerBase", "check_step_invariants", "generator_inputs", "gradient_penalty", "latest_checkpoint",
     "restore_checkpoint", "save_checkpoint", "step_invariants", "train", "training_step",
 ]

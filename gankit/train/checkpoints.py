@@ -42,14 +42,15 @@ def run_config(gan: keras.Model) -> dict:
     """The settings a resumed run must share with the run that saved the checkpoint.
 
     Returns:
-        ``{"seed", "loss" (its repr), "d_steps", "batch", "d_optimizer", "g_optimizer",
-        "generator", "discriminator"}`` as stored in a checkpoint (JSON types); ``None`` where the
-        trainer does not know (a batch size before training).
+        The trainer's ``settings()`` (seed, batch size; a GAN's objective and ``d_steps``), each
+        network's layers and shapes, and each optimizer's class and learning rate (GANs: as
+        ``d_optimizer`` and ``g_optimizer``), in JSON types; ``None`` where the trainer does not know
+        (a batch size before training).
     """
-    config = {"seed": gan.seed, "loss": repr(getattr(gan, "loss", None)), "d_steps": getattr(gan, "d_steps", None),
-              "batch": getattr(gan, "batch_size", None), "d_optimizer": _optimizer_config(gan.d_optimizer),
-              "g_optimizer": _optimizer_config(gan.g_optimizer), "generator": _model_config(gan.generator),
-              "discriminator": _model_config(gan.discriminator)}
+    config = {**gan.settings(),
+              **{gan.optimizer_name(key): _optimizer_config(optimizer)
+                 for key, optimizer in gan.network_optimizers.items()},
+              **{key: _model_config(model) for key, model in gan.networks.items()}}
     return json.loads(json.dumps(config, default=str))
 
 

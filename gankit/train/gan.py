@@ -107,7 +107,8 @@ class GANTrainer(TrainerBase):
                  name: str = "gan") -> None:
         super().__init__(generator, discriminator, seed=seed, name=name)
         self.loss = _losses.get(loss)
-        self.d_optimizer, self.g_optimizer = check_optimizers(d_optimizer, g_optimizer)
+        d_optimizer, g_optimizer = check_optimizers(d_optimizer, g_optimizer)
+        self.set_optimizers({"discriminator": d_optimizer, "generator": g_optimizer})
         self.d_steps = checks.integer(d_steps, "d_steps", minimum=1)
         self.conditional = self._check_inputs(num_classes, mismatched_pairs)
         self.num_classes = int(num_classes) if self.conditional else None
@@ -239,5 +240,5 @@ class GANTrainer(TrainerBase):
         real, labels = self.split_batch(data)
         for _ in range(self.d_steps):
             values = self.d_step(real, labels)
-        values.update(self.g_step(tf.shape(real)[0]))
-        return self.track(values)
+        values.update(self.g_step(tf.shape(real)[0]))  # counts the step
+        return self.track(values, count=False)

@@ -59,7 +59,7 @@ def check_spec(spec, generator: keras.Model) -> None:
 
 
 def checked_dataset(dataset: tf.data.Dataset, bounds: tuple[float, float] | None) -> tf.data.Dataset:
-    """``dataset`` with every batch's images checked for NaN/inf and G's range, in the pipeline.
+    """``dataset`` with every batch checked for NaN/inf and its images for G's range, in the pipeline.
 
     The check runs in ``tf.data`` (a ``map``: same batches, same order), so a bad batch fails the
     iterator's ``get_next`` *before* the training step that would use it, whatever the step is
@@ -90,8 +90,13 @@ def _map_check(dataset: tf.data.Dataset, bounds: tuple[float, float] | None) -> 
     def check(*element):
         images = tf.cast(element[0], "float32")
         lo, hi = tf.reduce_min(images), tf.reduce_max(images)
-        ok = tf.reduce_all(tf.math.is_finite(images)) & (lo >= low - _SLACK) & (hi <= high + _SLACK)
-        with tf.control_dependencies([tf.debugging.Assert(ok, [MARK, lo, hi], summarize=2)]):
+        finite = tf.constant(True)
+        for part in tf.nest.flatten(element):  # every float tensor of the batch (SRGAN: LR and HR) is finite
+            if part.dtype.is_floating:
+                finite &= tf.reduce_all(tf.math.is_finite(part))
+        ok = finite & (lo >= low - _SLACK) & (hi <= high + _SLACK)
+        report = [MARK, lo, hi, tf.cast(finite, "int32")]
+        with tf.control_dependencies([tf.debugging.Assert(ok, report, summarize=2)]):
             first = tf.identity(element[0])
         return (first, *element[1:]) if len(element) > 1 else first
 
@@ -103,10 +108,10 @@ def explain(error: Exception, bounds: tuple[float, float] | None) -> ValueError 
     if MARK not in str(error):
         return None
     parts = re.findall(r"\[([^\[\]]*)\]", str(error))
-    values = parts[parts.index(MARK) + 1:][:2] if MARK in parts else []
+    values = parts[parts.index(MARK) + 1:][:3] if MARK in parts else []
     seen = f" range over {values[0]}..{values[1]}" if len(values) >= 2 else " are out of range"
-    if "nan" in "".join(values).lower() or "inf" in "".join(values).lower():
-        return ValueError("the real images contain NaN or infinite values: check how the data was loaded.")
+    if "nan" in "".join(values).lower() or "inf" in "".join(values).lower() or values[2:] == ["0"]:
+        return ValueError("the training data contain NaN or infinite values: check how the data was loaded.")
     low, high = bounds if bounds is not None else (-np.inf, np.inf)
     return ValueError(
         f"the real images{seen}, but the generator's last activation draws in [{low:g}, {high:g}]: "

@@ -17,7 +17,7 @@ import tensorflow as tf
 from gankit import checks
 from gankit.train.callbacks import LogCallback, NaNGuard, ProgressBar, TrainerClock
 from gankit.train.checkpoints import CheckpointCallback, check_new_run, restore_checkpoint, save_checkpoint
-from gankit.train.inputs import check_spec, checked_dataset, explain
+from gankit.train.inputs import checked_dataset, explain
 from gankit.train.tensorboard import TensorBoardLogger
 
 
@@ -73,7 +73,10 @@ def _catch_up(gan, dataset: tf.data.Dataset, log_every: int) -> None:
 
 def fixed_inputs(gan, n: int = 64):
     """The fixed generator inputs of TensorBoard's sample grid: noise from the run's seed (and, for a
-    conditional GAN, the classes in turn, one column each)."""
+    conditional GAN, the classes in turn, one column each); ``None`` (scalars only) for a trainer
+    whose generator takes no noise."""
+    if getattr(gan, "latent_dim", None) is None:
+        return None
     z = np.random.default_rng(gan.seed).standard_normal((n, gan.latent_dim)).astype("float32")
     return (z, np.arange(n) % gan.num_classes) if getattr(gan, "num_classes", None) else z
 
@@ -100,7 +103,8 @@ def train(gan, dataset: tf.data.Dataset, steps: int, *, log_every: int = 100,
     """Trains ``gan`` until ``steps`` steps are done in total, with logging, checks and checkpoints.
 
     Args:
-        gan: a compiled course trainer (:class:`gankit.train.CombinedGAN`, ...).
+        gan: a compiled course trainer (:class:`gankit.train.GANTrainer`, :class:`gankit.train.CombinedGAN`,
+            a lesson's :class:`gankit.train.Trainer`).
         dataset: an infinite, deterministic ``tf.data.Dataset`` of real batches (conditional
             GANs: ``(images, labels)``). A resumed run skips the batches already used.
         steps: total number of steps (including those done before a resume).
@@ -131,9 +135,9 @@ def train(gan, dataset: tf.data.Dataset, steps: int, *, log_every: int = 100,
         RuntimeError: if a loss becomes NaN or infinite, or the trainer was not compiled.
     """
     _check_arguments(gan, dataset, steps, log_every, checkpoint_dir, checkpoint_every, resume, time_budget, max_to_keep)
-    check_spec(dataset.element_spec, gan.generator)
+    gan.check_data(dataset.element_spec)
     _prepare_checkpoints(gan, dataset, checkpoint_dir, resume)  # all checks before any step or Keras call
-    dataset = checked_dataset(dataset, gan.image_range)  # NaN or 0..255 images: an error before the step
+    dataset = checked_dataset(dataset, getattr(gan, "image_range", None))  # NaN or 0..255 images: an error before the step
     callbacks = _callbacks(gan, steps, time_budget, progress, checkpoint_dir, checkpoint_every, max_to_keep, callbacks,
                            log_dir)
     for callback in callbacks:  # fixed inputs that do not fit the generator: an error before any step
@@ -146,7 +150,7 @@ def train(gan, dataset: tf.data.Dataset, steps: int, *, log_every: int = 100,
         gan.fit(dataset.skip(done), epochs=steps // log_every, initial_epoch=done // log_every,
                 steps_per_epoch=log_every, verbose=0, shuffle=False, callbacks=callbacks)
     except tf.errors.InvalidArgumentError as error:
-        clear = explain(error, gan.image_range)
+        clear = explain(error, getattr(gan, "image_range", None))
         if clear is None:
             raise
         raise clear from None
