@@ -44,7 +44,7 @@ course: setup
 	$(PY) -m tools.course   # JupyterLab on notebooks/; adds --allow-root as root, --no-browser without a screen
 
 test: setup
-	GANKIT_MODE=quick GANKIT_WHEEL_NOTEBOOKS=1 $(VENV)/bin/pytest -q -p no:cacheprovider -n 2 --dist loadfile --no-loadscope-reorder tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=8
+	GANKIT_MODE=quick GANKIT_WHEEL_NOTEBOOKS=1 $(VENV)/bin/pytest -q -p no:cacheprovider -m "not bench" -n 2 --dist loadfile --no-loadscope-reorder tests notebooks --nbval --nbval-sanitize-with tests/nbval_sanitize.cfg --durations=8
 
 # The wheel a learner uploads to Colab (README: "Run on Colab"): dist/gankit-<version>-py3-none-any.whl.
 wheel: $(VENV)/.installed
@@ -54,6 +54,7 @@ wheel: $(VENV)/.installed
 	@ls dist/gankit-*.whl
 
 bench: setup
+	$(VENV)/bin/pytest -q -p no:cacheprovider -m bench tests   # the bench scripts still run
 	$(PY) bench/train_loops.py --control
 	$(PY) bench/dcgan_step.py --control
 

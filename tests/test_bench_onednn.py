@@ -11,6 +11,7 @@ BENCH = Path(__file__).resolve().parents[1] / "bench" / "onednn.py"
 
 
 @pytest.mark.slow
+@pytest.mark.bench
 def test_onednn_bench_measures_both_settings_in_fresh_processes():
     out = subprocess.run([sys.executable, str(BENCH), "--quick", "--models", "mlp", "--settings", "off", "on"],
                          capture_output=True, text=True, check=True, timeout=600)  # "default": a third process
