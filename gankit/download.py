@@ -15,6 +15,14 @@ answers. A download:
 * is not tried again for :data:`RETRY_AFTER_S` seconds after it failed (one wait per session,
   not one per call); :func:`forget_failures` clears that memory.
 
+Why not ``pooch`` (the downloader scikit-image and SciPy use): it checks hashes and moves a finished
+file into place as this module does, but its ``HTTPDownloader(timeout=...)`` hands the timeout to
+``requests``, which bounds the connection and each read but not a hanging DNS lookup nor the whole
+transfer; it has no size cap and would try a dead server again on every call. Those four are what
+keep a learner's notebook from hanging offline, so they would have to be wrapped around pooch
+anyway, and the hash check and atomic move that pooch would add are twenty lines here. The module
+needs nothing beyond the standard library (one dependency fewer to install on Colab).
+
 Failures raise :class:`DownloadError` whose message is a one-line reason ("unreachable (connection
 refused)", "too slow (gave up after 120 s)", ...). ``GANKIT_OFFLINE=1`` is read by
 :func:`offline_mode`: callers check it before downloading at all.

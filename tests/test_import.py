@@ -44,16 +44,34 @@ print(json.dumps({
 """
 
 
+LEARNER_LINES = (  # then a learner's first lines: TensorFlow, then a warning of their own
+    "import tensorflow as tf\n"
+    "print(type(tf.__loader__).__name__, type(tf.__spec__.loader).__name__)\n"
+    "warnings.warn('old API', DeprecationWarning)\n"  # in __main__: shown by Python's default filters
+)
+
+
 def _run(code: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("TF_CPP_MIN_LOG_LEVEL", "PYTHONWARNINGS")}
     return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env)
 
 
-def test_importing_gankit_changes_no_warning_filter_umask_or_setting_and_scoring_loads_no_trainer():
-    proc = _run(IMPORT_EFFECTS)
-    assert proc.returncode == 0, proc.stderr
-    assert len(proc.stdout.splitlines()) == 1, proc.stdout  # the report only: gankit and TensorFlow print nothing
-    report = json.loads(proc.stdout)
+@pytest.fixture(scope="module")
+def session() -> subprocess.CompletedProcess:
+    """One fresh interpreter for the tests below (each start costs seconds of TensorFlow import)."""
+    return _run(IMPORT_EFFECTS + LEARNER_LINES)
+
+
+def learner_stderr(session) -> list[str]:
+    """stderr without the learner's own warning (its message and source line)."""
+    return [line for line in session.stderr.splitlines()
+            if "DeprecationWarning: old API" not in line and "warnings.warn" not in line]
+
+
+def test_importing_gankit_changes_no_warning_filter_umask_or_setting_and_scoring_loads_no_trainer(session):
+    assert session.returncode == 0, session.stderr
+    assert len(session.stdout.splitlines()) == 2, session.stdout  # the report and the loaders: nothing else printed
+    report = json.loads(session.stdout.splitlines()[0])
     assert report["new_filters"] == []  # import gankit, gankit.data, gankit.download
     assert report["process_wide_deprecation_ignores"] == []
     assert report["umask_calls"] == []
@@ -62,35 +80,19 @@ def test_importing_gankit_changes_no_warning_filter_umask_or_setting_and_scoring
     assert report["environ_changes"] == []  # no KERAS_BACKEND or other setting at import
     assert report["tf_cpp_min_log_level"] == "3"  # TensorFlow's own setting, set when it loads
     assert report["tensorflow_logger_level"] == 40  # ERROR: TensorFlow's own logger only
-    assert proc.stderr == ""  # TensorFlow's start-up lines (cuda drivers, absl, devices, ...) are dropped
+    assert learner_stderr(session) == []  # TensorFlow's start-up lines (cuda drivers, absl, devices, ...) are dropped
     # gankit.metrics and gankit.image_quality take their curves from gankit.curves, not gankit.train
     assert report["trainer_modules_after_scoring_imports"] == []
 
 
-LEARNER_SESSION = (  # a learner's first lines: gankit, then TensorFlow, then a warning of their own
-    "import gankit, tensorflow as tf, warnings\n"
-    "print(type(tf.__loader__).__name__, type(tf.__spec__.loader).__name__)\n"
-    "warnings.warn('old API', DeprecationWarning)\n"  # in __main__: shown by Python's default filters
-)
+def test_a_warning_in_the_learners_code_still_shows(session):
+    assert session.returncode == 0, session.stderr
+    assert "DeprecationWarning: old API" in session.stderr
 
 
-@pytest.fixture(scope="module")
-def learner_session() -> subprocess.CompletedProcess:
-    """One fresh interpreter for the two tests below (each start costs seconds of TensorFlow import)."""
-    return _run(LEARNER_SESSION)
-
-
-def test_a_warning_in_the_learners_code_still_shows(learner_session):
-    assert learner_session.returncode == 0, learner_session.stderr
-    assert "DeprecationWarning: old API" in learner_session.stderr
-
-
-def test_tensorflow_imported_first_loads_quietly_with_its_own_loader(learner_session):
-    assert learner_session.returncode == 0, learner_session.stderr
-    assert learner_session.stdout.split() == ["SourceFileLoader", "SourceFileLoader"]
-    others = [line for line in learner_session.stderr.splitlines()  # the warning and its source line only
-              if "DeprecationWarning: old API" not in line and "warnings.warn" not in line]
-    assert others == [], learner_session.stderr
+def test_tensorflow_loads_with_its_own_loader(session):
+    assert session.returncode == 0, session.stderr
+    assert session.stdout.splitlines()[1].split() == ["SourceFileLoader", "SourceFileLoader"]
 
 
 def test_only_known_start_up_lines_are_dropped(capfd):
