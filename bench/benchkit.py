@@ -184,6 +184,7 @@ def gankit_loop(
     xla_loop: bool = False,
     api: str = "train",
     autotune: bool | None = None,
+    log_every: int | None = None,
 ) -> Loop:
     """``gan`` compiled with ``steps_per_execution`` and ``jit_compile``; ``run(calls)`` trains
     ``calls * steps_per_execution`` steps.
@@ -196,8 +197,14 @@ def gankit_loop(
     restarts, the speed does not change).
     ``api="function"``: the compiled train function (what ``fit`` calls) on one persistent
     iterator: the trainer's steady state, without ``fit``.
+    ``log_every``: ``gan.train``'s logging interval, a multiple of ``steps_per_execution``
+    (default: one interval per compiled call, the most logging); a round then trains whole intervals.
     """
     spe = steps_per_execution
+    log_every = log_every or spe
+    if log_every % spe:
+        raise ValueError(f"log_every ({log_every}) must be a multiple of steps_per_execution ({spe}).")
+    per_interval = log_every // spe
     gan.compile(steps_per_execution=spe, jit_compile=jit_compile, xla_loop=xla_loop)
     ds = dataset(x, batch, autotune)
     if api == "function":
@@ -212,8 +219,9 @@ def gankit_loop(
     elif api == "train":
 
         def run(calls: int = 1) -> int:
+            calls = -(-calls // per_interval) * per_interval  # whole logging intervals
             _reset_step(gan)
-            gan.train(ds, calls * spe, log_every=spe, progress=False)
+            gan.train(ds, calls * spe, log_every=log_every, progress=False)
             return calls * spe
 
     else:
@@ -346,6 +354,9 @@ def parser(description: str, *, k: int, seconds: float, rounds: int, refs: list[
     p.add_argument("--api", choices=("train", "function"), default="train",
                    help="how gankit's loops run: one gan.train call per round (default, as notebooks do: fit's "
                         "start-up included) or its compiled train function on one iterator (the steady state)")
+    p.add_argument("--log-every", type=int, default=None,
+                   help="gan.train's logging interval in steps, a multiple of --k (default: one per compiled call; "
+                        "the notebooks log every 250 steps)")
     p.add_argument("--control", action="store_true",
                    help="also time a second copy of the first of --refs ('control'): its ratio shows this run's noise")
     p.add_argument("--autotune", action="store_true",

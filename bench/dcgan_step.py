@@ -50,7 +50,8 @@ def main() -> None:
         loops = bk.reference_loops(args.refs, bk.dcgan_pair, x, batch, k=args.k, from_logits=True, control=args.control)
         for name, jit in [v for v in (("gankit_xla", True), ("gankit", False)) if bk.wanted(v[0], args)]:
             gan = gk.train.CombinedGAN(*bk.fresh(reference.dcgan_models))
-            loops[name] = bk.gankit_loop(gan, x, batch, steps_per_execution=args.k, jit_compile=jit, api=args.api)
+            loops[name] = bk.gankit_loop(gan, x, batch, steps_per_execution=args.k, jit_compile=jit, api=args.api,
+                                         log_every=args.log_every)
         samples = bk.measure(loops, args.rounds, args.seconds)
         print(bk.TABLE_HEADER)
         result[f"b{batch}"] = bk.report(batch, samples, references=args.refs)

@@ -52,7 +52,7 @@ def main() -> None:
         for name, jit, xla_loop in [v for v in variants if bk.wanted(v[0], args)]:
             gan = gk.train.CombinedGAN(*bk.fresh(reference.seed002_models))
             loops[name] = bk.gankit_loop(gan, x, batch, steps_per_execution=args.k, jit_compile=jit, xla_loop=xla_loop,
-                                         api=args.api)
+                                         api=args.api, log_every=args.log_every)
         if args.seed:
             loops["seed"] = bk.seed_loop(x, batch)
         samples = bk.measure(loops, args.rounds, args.seconds)
