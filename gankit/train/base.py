@@ -72,7 +72,7 @@ class Trainer(keras.Model):
                 super().__init__({"generator": generator, "discriminator": discriminator},
                                  log_keys=("d_loss", "g_loss"))
 
-            def train_step(self, data): ...  # self.generator, self.network_optimizers["generator"], ...
+            def train_step(self, data): ...  # self.minimize("generator", loss, tape), ..., self.track({...})
 
         gan = SRGAN(g, d)
         gan.compile({"generator": keras.optimizers.Adam(1e-4), "discriminator": keras.optimizers.Adam(1e-4)})
@@ -135,7 +135,7 @@ class Trainer(keras.Model):
 
     def compile(self, optimizers: dict[str, keras.optimizers.Optimizer] | None = None, *, steps_per_execution: int = 1,
                 jit_compile: bool = False, xla_loop: bool = False, run_eagerly: bool = False):
-        """Sets the optimizers (where not set already) and prepares the step for ``fit``/``train``.
+        """Sets the optimizers (when given) and prepares the step for ``fit``/``train``.
 
         Args:
             optimizers: one optimizer per network, by name (:meth:`set_optimizers`).
