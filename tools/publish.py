@@ -145,13 +145,19 @@ def _stamp_notebook(nb: dict, name: str, url: str | None, tag: str) -> dict:
     return nb
 
 
+def _stamped(root: Path, url: str | None, tag: str):
+    """``(path, text, stamped notebook)`` for each course notebook."""
+    for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
+        text = path.read_text()
+        yield path, text, _stamp_notebook(json.loads(text), path.name, url, tag)
+
+
 def stamp(root: Path = ROOT) -> list[Path]:
     """Writes the set-up cell, badge and README block from ``pyproject.toml``; returns changed files."""
     url, tag = published(root)
     changed = []
-    for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        text = path.read_text()
-        new = json.dumps(_stamp_notebook(json.loads(text), path.name, url, tag), indent=1, ensure_ascii=False) + "\n"
+    for path, text, stamped in _stamped(root, url, tag):
+        new = json.dumps(stamped, indent=1, ensure_ascii=False) + "\n"
         if new != text:
             path.write_text(new)
             changed.append(path)
@@ -169,10 +175,8 @@ def check(root: Path = ROOT) -> list[str]:
     """What disagrees with ``pyproject.toml``'s address (empty when all agree)."""
     url, tag = published(root)
     problems = []
-    for path in sorted((root / "notebooks").glob("[0-9][0-9]_*.ipynb")):
-        text = path.read_text()
-        nb, expected = json.loads(text), _stamp_notebook(json.loads(text), path.name, url, tag)
-        if nb["cells"] != expected["cells"]:
+    for path, text, expected in _stamped(root, url, tag):
+        if json.loads(text)["cells"] != expected["cells"]:
             problems.append(f"{path.name}: set-up cell or Colab badge differ from pyproject.toml's address")
     readme = (root / "README.md").read_text()
     if README_BEGIN not in readme or readme_block(url, tag) not in readme:

@@ -27,7 +27,7 @@ from typing import Callable
 
 from gankit import checks
 from gankit.train import seed_models
-from gankit.train.gan import LOG_KEYS, GANTrainer, scale  # noqa: F401  (LOG_KEYS, scale: the names notebooks use)
+from gankit.train.gan import LOG_KEYS, GANTrainer  # noqa: F401  (LOG_KEYS: a name notebooks use)
 
 
 class CombinedGAN(GANTrainer):

@@ -41,12 +41,6 @@ LOG_KEYS = ("d_loss", "g_loss", "d_acc_real", "d_acc_fake", "d_real", "d_fake")
 """
 
 
-def scale(optimizer: keras.optimizers.Optimizer, loss: tf.Tensor) -> tf.Tensor:
-    """The loss to differentiate: per replica (gradients sum over replicas), and multiplied by the
-    loss scale when ``optimizer`` is a ``LossScaleOptimizer`` (``mixed_float16``, :mod:`gankit.precision`)."""
-    return optimizer.scale_loss(loss / tf.distribute.get_strategy().num_replicas_in_sync)
-
-
 def batchnorm_statistics(model: keras.Model) -> list:
     """The moving means and variances of every ``BatchNormalization`` layer in ``model``."""
     return [v for layer in model._flatten_layers() if isinstance(layer, keras.layers.BatchNormalization)
@@ -180,12 +174,10 @@ class GANTrainer(TrainerBase):
     def d_step(self, real: tf.Tensor, labels: tf.Tensor | None = None) -> dict[str, tf.Tensor]:
         """One update of D on a real batch ``(batch, *image_shape)`` (and its labels ``(batch,)``)."""
         batches = self.d_batches(real, labels)
-        variables = self.d_variables()
         with tf.GradientTape() as tape:
             outputs = self.discriminate(batches)
             loss = self.d_loss(outputs, batches)
-            scaled = scale(self.d_optimizer, loss)
-        self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        self.minimize("discriminator", loss, tape)  # per replica, loss-scaled under mixed_float16
         self.d_steps_done.assign_add(1)  # also when the loss scale overflowed and the update was skipped
         return {"d_loss": loss, **self.d_report(outputs)}
 
@@ -214,12 +206,10 @@ class GANTrainer(TrainerBase):
         """One update of G: D's verdict on ``batch_size`` fakes, differentiated for G's variables only."""
         inputs, labels = self.g_inputs(batch_size)
         saved = [tf.identity(v.value) for v in self._d_bn_statistics]
-        variables = self.g_variables()
         with tf.GradientTape() as tape:
             outputs = self.d_on_fakes(self.generator(inputs, training=True), labels)
             loss = self.loss.g_loss(outputs) + sum(self.generator.losses, 0.0)
-            scaled = scale(self.g_optimizer, loss)
-        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, variables), variables))
+        self.minimize("generator", loss, tape)  # G's variables only: D stays as it is
         self.steps_done.assign_add(1)
         for variable, value in zip(self._d_bn_statistics, saved):  # G's step leaves D as it was
             variable.assign(value)
