@@ -196,30 +196,54 @@ def detail(images):
     return rows + columns
 
 
-def _patch_stream(image: np.ndarray, stream: int, crop: int, min_detail: float, tries: int):
-    """An infinite dataset of augmented (crop, crop, 3) float patches of one photo (see :func:`sr_dataset`)."""
+def _patch_keys(photo_key, step, tries: int) -> tuple:
+    """The stateless seeds of one patch: ``(crop, flip, rotation, [more windows])``, all distinct.
+
+    As :class:`gankit.train.noise.NoiseStream`: the step is folded into the photo's key, and the
+    result split into one key per random choice (never ``key + 1``: that is another step's key).
+    """
+    import tensorflow as tf
+
+    crop, flip, turn, more = tf.unstack(tf.random.experimental.stateless_split(
+        tf.random.experimental.stateless_fold_in(photo_key, step), num=4))
+    windows = tf.unstack(tf.random.experimental.stateless_split(more, num=tries - 1)) if tries > 1 else []
+    return crop, flip, turn, windows
+
+
+def _patch_stream(image: np.ndarray, photo_key, crop: int, min_detail: float, tries: int):
+    """An infinite dataset of augmented (crop, crop, 3) float patches of one photo (see :func:`sr_dataset`).
+
+    ``photo_key`` is the photo's stateless seed ``(2,)`` int64 (:func:`_photo_keys`).
+    """
     import tensorflow as tf
 
     image = tf.constant(image)
+    photo_key = tf.constant(photo_key, tf.int64)
 
     def window(key):
         return tf.image.stateless_random_crop(image, (crop, crop, 3), seed=key)
 
     def patch(step):
-        key = tf.stack([tf.constant(stream, tf.int64), step])
-        hr = window(key)
-        if min_detail > 0:  # more windows, keyed apart from the first (negative second element), the first that passes
-            others = [window(tf.stack([key[0], -1 - (step * 64 + t)])) for t in range(1, tries)]
-            windows = tf.stack([hr, *others])                                    # (tries, crop, crop, 3)
+        crop_key, flip_key, turn_key, window_keys = _patch_keys(photo_key, step, tries)
+        hr = window(crop_key)
+        if min_detail > 0:  # more windows, each with its own key; the first that passes
+            windows = tf.stack([hr, *(window(key) for key in window_keys)])   # (tries, crop, crop, 3)
             details = detail(tf.cast(windows, tf.float32) / 255.0)              # (tries,)
             passing = details >= min_detail
             pick = tf.where(tf.reduce_any(passing), tf.argmax(tf.cast(passing, tf.int32)), tf.argmax(details))
             hr = windows[pick]
-        hr = tf.image.stateless_random_flip_left_right(hr, seed=key + 1)
-        turns = tf.random.stateless_uniform((), seed=key + 2, maxval=4, dtype=tf.int32)
+        hr = tf.image.stateless_random_flip_left_right(hr, seed=flip_key)
+        turns = tf.random.stateless_uniform((), seed=turn_key, maxval=4, dtype=tf.int32)
         return tf.cast(tf.image.rot90(hr, turns), tf.float32) / 255.0
 
     return tf.data.Dataset.counter().map(patch)
+
+
+def _photo_keys(seed: int, count: int) -> np.ndarray:
+    """One stateless seed ``(2,)`` per photo, ``(count, 2)`` int64, spawned from ``seed``
+    (``numpy.random.SeedSequence``): no photo of one seed shares a stream with a photo of another."""
+    children = np.random.SeedSequence(seed).spawn(count)
+    return np.stack([child.generate_state(2, np.uint64) >> np.uint64(1) for child in children]).astype(np.int64)
 
 
 def sr_dataset(
@@ -279,7 +303,8 @@ def sr_dataset(
 
     images = list(photos.values())
     areas = np.array([image.shape[0] * image.shape[1] for image in images], dtype="float64")
-    streams = [_patch_stream(image, seed * 1000 + i, crop, min_detail, tries) for i, image in enumerate(images)]
+    keys = _photo_keys(seed, len(images))
+    streams = [_patch_stream(image, key, crop, min_detail, tries) for image, key in zip(images, keys)]
     mixed = tf.data.Dataset.sample_from_datasets(streams, weights=(areas / areas.sum()).tolist(), seed=seed)
     batches = mixed.batch(batch_size, drop_remainder=True)
     return batches.map(lambda hr: (downscale(hr, scale), hr)).prefetch(tf.data.AUTOTUNE)

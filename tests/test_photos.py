@@ -153,3 +153,59 @@ def test_max_side_shrinks_only_large_photos_and_checks_leaks_first(splits, tmp_p
 def test_max_side_errors(max_side):
     with pytest.raises(ValueError, match="max_side"):
         photos.load_photos("test", verbose=False, max_side=max_side)
+
+
+def _record_seeds(monkeypatch):
+    """Wraps the seeded ops of a patch (crop windows, flip, rotation) to record the seed each one gets."""
+    import tensorflow as tf
+
+    seen = []
+
+    def spy(name, op):
+        def wrapped(*args, seed, **kwargs):
+            record = tf.py_function(lambda s: seen.append((name, tuple(s.numpy().tolist()))) or 0, [seed], tf.int32)
+            with tf.control_dependencies([record]):
+                return op(*args, seed=tf.identity(seed), **kwargs)
+        return wrapped
+
+    for module, name in ((tf.image, "stateless_random_crop"), (tf.image, "stateless_random_flip_left_right"),
+                         (tf.random, "stateless_uniform")):
+        monkeypatch.setattr(module, name, spy(name, getattr(module, name)))
+    return seen
+
+
+def test_each_random_choice_of_a_patch_has_its_own_seed(monkeypatch):
+    """Bug: photo i's crop, flip and rotation of step k used keys (s, k), (s, k) + 1 and (s, k) + 2
+    with s = seed * 1000 + i: the flip reused the crop seed of photo i + 1's step k + 1, the rotation
+    that of photo i + 2's step k + 2."""
+    seen = _record_seeds(monkeypatch)
+    rng = np.random.default_rng(0)
+    three = {f"p{i}": rng.integers(0, 256, (64, 64, 3), dtype=np.uint8) for i in range(3)}
+    for min_detail in (0.0, 0.01):
+        seen.clear()
+        for _ in photos.sr_dataset(three, crop=32, batch_size=4, min_detail=min_detail, tries=3).take(6):
+            pass
+        names = {name for name, _ in seen}
+        assert names == {"stateless_random_crop", "stateless_random_flip_left_right", "stateless_uniform"}
+        seeds = [s for _, s in list(seen)]
+        assert len(seeds) >= 3 * 24 and len(set(seeds)) == len(seeds), "a seed is used twice"
+
+
+def test_photo_streams_of_different_seeds_never_coincide(monkeypatch):
+    """Bug: photo i of seed s was streamed with seed * 1000 + i, so photo 1000 of seed 0 was
+    cropped exactly like photo 0 of seed 1."""
+    import tensorflow as tf
+
+    streams = []
+
+    def fake_stream(image, stream, *args):
+        streams.append(tuple(np.ravel(np.asarray(stream)).tolist()))
+        return tf.data.Dataset.from_tensors(tf.zeros((8, 8, 3))).repeat()
+
+    monkeypatch.setattr(photos, "_patch_stream", fake_stream)
+    tiny = {f"p{i}": np.zeros((8, 8, 3), np.uint8) for i in range(1001)}
+    photos.sr_dataset(tiny, crop=8, scale=4, batch_size=2, seed=0)
+    photos.sr_dataset({"q": tiny["p0"]}, crop=8, scale=4, batch_size=2, seed=1)
+    assert len(streams) == 1002
+    assert streams[1000] != streams[1001], "photo 1000 of seed 0 and photo 0 of seed 1 share a stream"
+    assert len(set(streams)) == len(streams)
