@@ -18,7 +18,7 @@ Notebooks do ``import gankit as gk`` and use one module per idea:
 * ``gk.viz``: sample grids, training curves, GIFs.
 * ``gk.train``: the combined-model GAN trainer, its callbacks and checkpoints.
 * ``gk.pretrained``: generators from the stored full runs, shipped in the package (sample without training).
-* ``gk.reference``: the seeds' models (MLP GAN of seed 002, a DCGAN) and the seed's literal loop.
+* ``gk.reference``: the classic Keras GAN example's models (an MLP GAN), a DCGAN, and the example's literal loop.
 
 ``import gankit`` is cheap: it imports NumPy and :mod:`gankit.config`, not TensorFlow. It arranges
 that TensorFlow's start-up log lines stay out of notebooks whenever TensorFlow is first imported

@@ -79,7 +79,7 @@ def minimax_generator_loss(fake_logits, reduction: str = "mean"):
     """The minimax (zero-sum) cost, eq 10: ``J(G) = ½ E log(1 - D(G(z)))``.
 
     Its gradient with respect to the logit is ``-½ D(G(z))``: it vanishes when D confidently
-    rejects the fakes (``D(G(z)) -> 0``), the *saturation* of seed 001 §3.2.3.
+    rejects the fakes (``D(G(z)) -> 0``), the *saturation* of Goodfellow's NIPS 2016 tutorial, §3.2.3.
 
     Args:
         fake_logits: D's logits on generated data, ``(batch,)`` or ``(batch, 1)``.
@@ -92,7 +92,7 @@ def non_saturating_generator_loss(fake_logits, reduction: str = "mean"):
     """The non-saturating heuristic, eq 13: ``J(G) = -½ E log D(G(z))``.
 
     Gradient with respect to the logit: ``-½ (1 - D(G(z)))``, largest when D rejects the fakes.
-    It is the cross-entropy with the label flipped to "real", i.e. what the seed's combined model
+    It is the cross-entropy with the label flipped to "real", i.e. what the classic example's combined model
     compiled with ``binary_crossentropy`` and labels 1 computes (times ½).
 
     Args:
@@ -120,7 +120,7 @@ def maximum_likelihood_generator_loss(fake_logits, reduction: str = "mean"):
 
 # --- extensions (inputs: scores) -------------------------------------------------------------------
 def least_squares_discriminator_loss(real_scores, fake_scores, reduction: str = "mean"):
-    """LSGAN's D loss: ``½ E (D(x) - 1)^2 + ½ E D(G(z))^2`` (seed 000's MSE with labels 1 and 0)."""
+    """LSGAN's D loss: ``½ E (D(x) - 1)^2 + ½ E D(G(z))^2`` (an MSE with labels 1 and 0)."""
     real = 0.5 * ops.square(_flat(real_scores, "real_scores") - 1.0)
     fake = 0.5 * ops.square(_flat(fake_scores, "fake_scores"))
     if reduction == "none":

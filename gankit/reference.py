@@ -1,7 +1,8 @@
-"""Seed 002's models and training loop, written for Keras 3, as references for tests and benches.
+"""The classic Keras GAN example's models and training loop, written for Keras 3, as references for tests and benches.
 
 Notebook 01 writes the same code out cell by cell (so it can be read and copied); this module
-lets the tests and ``bench/train_loops.py`` build exactly those models and run the seed's loop.
+lets the tests and ``bench/train_loops.py`` build exactly those models and run the example's loop
+(eriklindernoren/Keras-GAN, ``gan/gan.py``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ LATENT_DIM = 100
 # build_generator and build_discriminator are notebook 01's cells, character for character (apart
 # from the docstrings); tests/test_reference.py keeps them so.
 def build_generator(latent_dim=LATENT_DIM):
-    """Seed 002's MLP generator: Dense 256-512-1024 (LeakyReLU 0.2, BatchNorm momentum 0.8), tanh.
+    """The classic example's MLP generator: Dense 256-512-1024 (LeakyReLU 0.2, BatchNorm momentum 0.8), tanh.
 
     Maps noise ``(batch, latent_dim)`` to images ``(batch, 28, 28, 1)`` in [-1, 1].
     """
@@ -34,7 +35,7 @@ def build_generator(latent_dim=LATENT_DIM):
 
 
 def build_discriminator():
-    """Seed 002's MLP discriminator: Dense 512-256 (LeakyReLU 0.2), sigmoid.
+    """The classic example's MLP discriminator: Dense 512-256 (LeakyReLU 0.2), sigmoid.
 
     Maps images ``(batch, 28, 28, 1)`` to ``(batch, 1)`` probabilities of being real.
     """
@@ -50,12 +51,12 @@ def build_discriminator():
 # make_train_step is notebook 01's cell too (tests/test_reference.py): what CombinedGAN runs per step,
 # in plain TensorFlow, and tests/test_train.py checks that both give identical weights.
 def make_train_step(generator, discriminator, d_optimizer, g_optimizer, seed=0, latent_dim=LATENT_DIM):
-    """One step of seed 002's algorithm in plain TensorFlow: ``train_step(real) -> (d_loss, g_loss)``.
+    """One step of the classic example's algorithm in plain TensorFlow: ``train_step(real) -> (d_loss, g_loss)``.
 
     D (probabilities, no batch norm) learns real -> 1 and fake -> 0 in one pass; then G learns to
     make the updated D call its fakes real. Noise is stateless, from ``(seed, step, stream)``.
     """
-    def bce(y, p):  # the seed's loss, averaged over the batch
+    def bce(y, p):  # the classic example's loss, averaged over the batch
         return keras.ops.mean(keras.losses.binary_crossentropy(y, p))
 
     def noise(n, step, stream):  # the same (seed, step, stream) always draws the same z
@@ -82,13 +83,13 @@ def make_train_step(generator, discriminator, d_optimizer, g_optimizer, seed=0, 
 
 
 seed002_generator = build_generator
-"""Seed 002's generator under the name notebook 03 and the benches use."""
+"""The classic example's generator under the name notebook 03 and the benches use."""
 seed002_discriminator = build_discriminator
-"""Seed 002's discriminator under the name notebook 03 and the benches use."""
+"""The classic example's discriminator under the name notebook 03 and the benches use."""
 
 
 def seed002_models(latent_dim: int = LATENT_DIM, lr: float = 2e-4, d_lr: float | None = None):
-    """Builds and compiles seed 002's three models the seed's way, with one optimizer each.
+    """Builds and compiles the classic example's three models the classic example's way, with one optimizer each.
 
     Args:
         latent_dim: noise size.
@@ -111,15 +112,15 @@ def seed002_models(latent_dim: int = LATENT_DIM, lr: float = 2e-4, d_lr: float |
 
 
 def seed_d_step(generator, discriminator, x_train: np.ndarray, half: int, fixed: bool = True):
-    """Seed 002's discriminator update, as written: ``half`` real and ``half`` generated images,
+    """The classic example's discriminator update, as written: ``half`` real and ``half`` generated images,
     one ``train_on_batch`` each (notebook 01's ``seed_d_step``).
 
     Args:
-        generator, discriminator: from :func:`seed002_models` (or any pair compiled the seed's way).
+        generator, discriminator: from :func:`seed002_models` (or any pair compiled the classic example's way).
         x_train: real images in [-1, 1], ``(N, *image_shape)``.
         half: images of each kind.
         fixed: apply the Keras 3 fix (``discriminator.trainable = True`` around D's updates);
-            ``False`` runs the seed's code unchanged, under which D never learns on Keras 3.
+            ``False`` runs the example's code unchanged, under which D never learns on Keras 3.
 
     Returns:
         D's loss (and metrics) averaged over the two batches, as the seed computes it.
@@ -137,18 +138,18 @@ def seed_d_step(generator, discriminator, x_train: np.ndarray, half: int, fixed:
 
 
 def seed_g_step(combined, batch_size: int):
-    """Seed 002's generator update: the combined model on ``batch_size`` noise vectors labelled real."""
+    """The classic example's generator update: the combined model on ``batch_size`` noise vectors labelled real."""
     latent_dim = combined.inputs[0].shape[1]
     return combined.train_on_batch(np.random.normal(0, 1, (batch_size, latent_dim)), np.ones((batch_size, 1)))
 
 
 def seed_literal_iteration(generator, discriminator, combined, x_train: np.ndarray, batch_size: int, fixed: bool = True):
-    """One iteration of seed 002's ``train`` loop, as written (half-batch D updates, ``predict``).
+    """One iteration of the classic example's ``train`` loop, as written (half-batch D updates, ``predict``).
 
     Args:
         generator, discriminator, combined: from :func:`seed002_models`.
         x_train: real images in [-1, 1], ``(N, 28, 28, 1)``.
-        batch_size: the seed's ``batch_size`` (D sees half of it real, half fake).
+        batch_size: the example's ``batch_size`` (D sees half of it real, half fake).
         fixed: see :func:`seed_d_step`.
 
     Returns:
@@ -158,11 +159,11 @@ def seed_literal_iteration(generator, discriminator, combined, x_train: np.ndarr
     return d_loss, seed_g_step(combined, batch_size)
 
 
-# --- a DCGAN following seed 001's rules (for the DCGAN bench and tests) ------------------------------
+# --- a DCGAN following the DCGAN rules of Goodfellow's NIPS 2016 tutorial (for the DCGAN bench and tests) ------------------------------
 def dcgan_generator(latent_dim: int = LATENT_DIM) -> keras.Model:
     """DCGAN generator for 28x28x1: noise ``(batch, latent_dim)`` -> images ``(batch, 28, 28, 1)`` in [-1, 1].
 
-    Seed 001's rules: batch norm after every layer but the output layer, strided transposed
+    The DCGAN rules (Goodfellow's NIPS 2016 tutorial, §3.3): batch norm after every layer but the output layer, strided transposed
     convolutions to upsample (7 -> 14 -> 28), ``tanh`` output. The TensorFlow DCGAN tutorial's sizes.
     """
     z = keras.Input((latent_dim,))
@@ -180,7 +181,7 @@ def dcgan_discriminator() -> keras.Model:
     """DCGAN discriminator: images ``(batch, 28, 28, 1)`` -> one logit ``(batch, 1)``.
 
     Strided convolutions (28 -> 14 -> 7), LeakyReLU 0.2, batch norm in every layer but the input
-    layer (seed 001's rule), no sigmoid (train it with ``BinaryCrossentropy(from_logits=True)``).
+    layer (a DCGAN rule), no sigmoid (train it with ``BinaryCrossentropy(from_logits=True)``).
     """
     image = keras.Input((28, 28, 1))
     x = layers.LeakyReLU(negative_slope=0.2)(layers.Conv2D(64, 5, strides=2, padding="same")(image))
@@ -190,7 +191,7 @@ def dcgan_discriminator() -> keras.Model:
 
 
 def dcgan_models(latent_dim: int = LATENT_DIM, lr: float = 2e-4):
-    """DCGAN generator, discriminator and combined model compiled the seed's way (logit D)."""
+    """DCGAN generator, discriminator and combined model compiled the classic example's way (logit D)."""
     generator, discriminator = dcgan_generator(latent_dim), dcgan_discriminator()
     bce = keras.losses.BinaryCrossentropy(from_logits=True)
     discriminator.compile(loss=bce, optimizer=keras.optimizers.Adam(lr, beta_1=0.5))

@@ -89,7 +89,7 @@ def show_grid(
     row_labels: Sequence[str] | None = None,
     col_labels: Sequence[str] | None = None,
 ):
-    """Shows images as a grid (seed 002's 5x5 sample sheet) and optionally saves it as PNG.
+    """Shows images as a grid (the classic example's 5x5 sample sheet) and optionally saves it as PNG.
 
     Args:
         images: ``(n, h, w[, c])`` in [-1, 1].

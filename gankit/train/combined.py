@@ -1,6 +1,6 @@
-"""The combined-model GAN trainer: seed 002's algorithm, correct on Keras 3, in one fused step.
+"""The combined-model GAN trainer: the classic Keras GAN example's algorithm, correct on Keras 3, in one fused step.
 
-The seed (a Keras 2 example) trains a GAN with three compiled models::
+The classic example (eriklindernoren/Keras-GAN, ``gan/gan.py``, Keras 2) trains a GAN with three compiled models::
 
     discriminator.compile(loss="binary_crossentropy", optimizer=Adam(2e-4, 0.5))
     discriminator.trainable = False

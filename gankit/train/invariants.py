@@ -1,7 +1,7 @@
 """Checking a GAN step: D learns in its step, stays fixed in G's step, and G learns in its step.
 
-Works for any implementation of the two steps (the trainer's, the seed's literal Keras loop, a
-hand-written ``GradientTape`` step), which is how notebook 1 shows the seed's Keras 3 trap.
+Works for any implementation of the two steps (the trainer's, the classic example's literal Keras loop, a
+hand-written ``GradientTape`` step), which is how notebook 1 shows the classic example's Keras 3 trap.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def step_invariants(
     Args:
         generator: the generator.
         discriminator: the discriminator.
-        d_step: runs one discriminator step (e.g. ``lambda: gan.d_step(real)`` or the seed's two
+        d_step: runs one discriminator step (e.g. ``lambda: gan.d_step(real)`` or the example's two
             ``discriminator.train_on_batch`` calls).
         g_step: runs one generator step (e.g. ``lambda: combined.train_on_batch(z, ones)``).
 

@@ -1,6 +1,6 @@
-"""The seed's three compiled models, checked: generator, discriminator, combined.
+"""The classic example's three compiled models, checked: generator, discriminator, combined.
 
-Seed 002 builds ``discriminator.compile(...)``, ``combined = Model(z, discriminator(generator(z)))``
+The classic Keras GAN example builds ``discriminator.compile(...)``, ``combined = Model(z, discriminator(generator(z)))``
 and ``combined.compile(...)``. These checks turn every way that set-up goes wrong on Keras 3 into
 a ``ValueError`` that says what to write instead, and read off what the set-up implies: whether
 the GAN is conditional, what D outputs, and the objective (:mod:`gankit.losses`) their compiled losses stand for.
@@ -106,7 +106,7 @@ def label_one_loss(combined: keras.Model) -> Callable:
 
 
 def objective(discriminator: keras.Model, combined: keras.Model, generator_cost) -> _losses.GANLoss:
-    """The :mod:`gankit.losses` objective the seed's compiled models (and ``generator_cost``) stand for.
+    """The :mod:`gankit.losses` objective the classic example's compiled models (and ``generator_cost``) stand for.
 
     D compiled with ``binary_crossentropy`` (probabilities) or ``BinaryCrossentropy(from_logits=True)``
     is the cross-entropy family, ``"mse"`` least squares and ``"hinge"`` the hinge loss: that is D's
