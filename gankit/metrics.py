@@ -523,6 +523,8 @@ class FrechetCurve(Curve):
 
     Attributes:
         steps, seconds, fd: lists, one entry per measurement (see :class:`gankit.curves.Curve`).
+        confident: the classifier's confident share of the images (:func:`classifier_scores`),
+            one entry per measurement.
         label_accuracy: for a conditional generator (``z`` a pair ``(z, labels)``), the share
             of images the classifier assigns to the class asked for, one entry per measurement.
 
@@ -536,7 +538,7 @@ class FrechetCurve(Curve):
         self.z = generator_inputs(z)
         self.classifier = classifier or digit_classifier()
         self.reference = features(real_images, self.classifier)
-        self.series.update(fd=[], label_accuracy=[])
+        self.series.update(fd=[], confident=[], label_accuracy=[])
 
     def set_model(self, model):
         check_fits_generator(self.z, model, "FrechetCurve")  # at the start of fit, before any step
@@ -544,7 +546,8 @@ class FrechetCurve(Curve):
 
     def measure(self, model: keras.Model) -> dict[str, float]:
         images = keras.ops.convert_to_numpy(model.generator(self.z, training=False))
-        scores = {"fd": frechet_distance_from_features(features(images, self.classifier), self.reference)}
+        scores = {"fd": frechet_distance_from_features(features(images, self.classifier), self.reference),
+                  "confident": classifier_scores(images, self.classifier)["confident"]}
         if isinstance(self.z, list):  # conditional: did G draw the classes it was asked for?
             predicted = self.classifier.predict(images, batch_size=500, verbose=0).argmax(axis=1)
             scores["label_accuracy"] = float(np.mean(predicted == self.z[1]))

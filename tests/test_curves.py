@@ -118,6 +118,8 @@ def test_frechet_curve_works_on_any_model_with_a_generator():
     data = tf.data.Dataset.from_tensors(tf.zeros((8, 4))).repeat()
     model.fit(data, steps_per_epoch=4, epochs=2, callbacks=[curve], verbose=0, shuffle=False)
     assert curve.steps == [4, 8] and len(curve.fd) == 2 and np.all(np.isfinite(curve.fd))
+    images = model.generator(curve.z, training=False).numpy()
+    assert curve.confident[-1] == gk.metrics.classifier_scores(images)["confident"]  # the same definition as the notebooks'
 
 
 def test_curve_dict_results_live_in_series_and_never_replace_its_attributes():

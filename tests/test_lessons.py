@@ -20,7 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb") if p.stem.count(".") == 0)  # not x.quick.ipynb
 MAX_CELLS, MAX_WORDS = 47, 2_600  # "about 45 cells and 2,500 words of markdown at most"
-NOT_YET = {"03_dcgan"}
+NOT_YET: set[str] = set()
 IN_HOUSE = re.compile(
     r"\bseed 0\d\d\b|\bthe seed(?:'s)? (?:code|article|pattern|models|loop|way)\b|\bseed code\b|\bprimer\b|"
     r"\bbench/|\btests/|\bexperiments/|\bearlier (?:run|version|session)s?\b|\bsource articles?\b",
