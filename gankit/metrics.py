@@ -255,8 +255,8 @@ def classifier_scores(images, classifier: keras.Model | None = None, threshold: 
     threshold = checks.number(threshold, "threshold", minimum=0)
     classifier = classifier or digit_classifier()
     p = classifier.predict(x, batch_size=500, verbose=0)
-    top, label = p.max(axis=1), p.argmax(axis=1)
-    confident = top > threshold
+    label = p.argmax(axis=1)
+    confident = _confident(p, threshold)
     counts = np.bincount(label[confident], minlength=10)
     histogram = np.bincount(label, minlength=10) / len(label)
     nonzero = histogram[histogram > 0]
@@ -266,6 +266,11 @@ def classifier_scores(images, classifier: keras.Model | None = None, threshold: 
         "classes": int(np.sum(counts >= 0.02 * max(1, counts.sum()))),
         "class_entropy": float(-(nonzero * np.log(nonzero)).sum()),
     }
+
+
+def _confident(probabilities: np.ndarray, threshold: float = 0.9) -> np.ndarray:
+    """Which rows of the classifier's ``(n, classes)`` probabilities have a top class above ``threshold``."""
+    return probabilities.max(axis=1) > threshold
 
 
 def _check_labels(labels, n: int, name: str = "labels") -> np.ndarray:
@@ -546,11 +551,11 @@ class FrechetCurve(Curve):
 
     def measure(self, model: keras.Model) -> dict[str, float]:
         images = keras.ops.convert_to_numpy(model.generator(self.z, training=False))
+        p = self.classifier.predict(images, batch_size=500, verbose=0)  # once, for both scores below
         scores = {"fd": frechet_distance_from_features(features(images, self.classifier), self.reference),
-                  "confident": classifier_scores(images, self.classifier)["confident"]}
+                  "confident": float(_confident(p).mean())}  # as classifier_scores defines it
         if isinstance(self.z, list):  # conditional: did G draw the classes it was asked for?
-            predicted = self.classifier.predict(images, batch_size=500, verbose=0).argmax(axis=1)
-            scores["label_accuracy"] = float(np.mean(predicted == self.z[1]))
+            scores["label_accuracy"] = float(np.mean(p.argmax(axis=1) == self.z[1]))
         return scores
 
 
