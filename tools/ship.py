@@ -18,8 +18,9 @@ import numpy as np
 
 from gankit import pretrained
 
-MAX_TOTAL_BYTES = 5_000_000
-"""Size budget of all shipped generators together (the package must stay small)."""
+MAX_TOTAL_BYTES = 16_000_000
+"""Size budget of all shipped generators together (the package must stay small). Notebook 3's G, with
+its 1,024-unit dense layer (3.4 million weights), takes 13.5 MB of it in float32."""
 
 
 def confident_share(generator, shipped: pretrained.Shipped, n: int = 1_000, seed: int = 0,
